@@ -1,0 +1,56 @@
+# Awda: developer tasks. Everything runs from the project's own virtualenv in .venv,
+# which `make install` creates on a fresh clone.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PY     := $(BIN)/python
+PIP    := $(BIN)/pip
+RUFF   := $(BIN)/ruff
+MYPY   := $(BIN)/mypy
+AWDA   := $(BIN)/awda
+STAMP  := $(VENV)/.installed
+
+.PHONY: install lint test demo bench messages clean
+
+# The stamp is newer than pyproject.toml once the dependencies are installed, so a re-run
+# does nothing; editing pyproject.toml (or deleting .venv) reinstalls.
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --disable-pip-version-check -q -e '.[dev]'
+	@touch $@
+
+lint: install
+	$(RUFF) check .
+	$(RUFF) format --check .
+	$(MYPY) awda
+
+test: install
+	scripts/run-tests
+
+demo: install
+	scripts/demo
+
+bench: install
+	@set -e; found=0; \
+	for script in bench/*.py; do \
+		[ -e "$$script" ] || continue; \
+		found=1; \
+		echo "== $$script =="; \
+		$(PY) "$$script"; \
+	done; \
+	[ "$$found" = 1 ] || echo "no benchmarks yet"
+
+# compilemessages loads the settings, which need a SECRET_KEY; nothing is signed here,
+# so a fixed throwaway value will do.
+messages: install
+	cd awda && env -u SECRET_KEY_FILE \
+		SECRET_KEY=compilemessages-only-throwaway-not-a-secret-0123456789 \
+		DEBUG=1 AWDA_VAR_DIR="$(CURDIR)/var" \
+		../$(AWDA) compilemessages
+
+clean:
+	rm -rf var .pytest_cache .hypothesis .mypy_cache .ruff_cache test-results playwright-report
+	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +

@@ -1,0 +1,58 @@
+"""Roles and what each may do. The one table to read when asking "who can do X"."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    REGISTRAR = "registrar", _("Registration officer")
+    CASEWORKER = "caseworker", _("Caseworker")
+    MHPSS = "mhpss", _("MHPSS worker")
+    RETURNS = "returns", _("Return coordinator")
+    LIAISON = "liaison", _("Community liaison")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    DPO = "dpo", _("Data protection officer")
+    ADMIN = "admin", _("Administrator")
+    DONOR = "donor", _("Donor viewer")
+
+
+class Can(StrEnum):
+    VIEW_PERSONAL_DATA = "view_personal_data"
+    REGISTER = "register"
+    EDIT_REGISTRY = "edit_registry"
+    REFER = "refer"
+    RESPOND_TO_REFERRAL = "respond_to_referral"
+    VIEW_HISTORY = "view_history"
+    VIEW_AGGREGATES = "view_aggregates"
+    MANAGE_USERS = "manage_users"
+
+
+_STAFF = {Can.VIEW_PERSONAL_DATA, Can.VIEW_AGGREGATES}
+
+CAPABILITIES: dict[str, frozenset[Can]] = {
+    Role.REGISTRAR: frozenset(_STAFF | {Can.REGISTER, Can.EDIT_REGISTRY}),
+    Role.CASEWORKER: frozenset(
+        _STAFF | {Can.REGISTER, Can.EDIT_REGISTRY, Can.REFER, Can.RESPOND_TO_REFERRAL}
+    ),
+    Role.MHPSS: frozenset(_STAFF),
+    Role.RETURNS: frozenset(_STAFF),
+    Role.LIAISON: frozenset(_STAFF),
+    Role.SUPERVISOR: frozenset(
+        _STAFF
+        | {
+            Can.REGISTER,
+            Can.EDIT_REGISTRY,
+            Can.REFER,
+            Can.RESPOND_TO_REFERRAL,
+            Can.VIEW_HISTORY,
+        }
+    ),
+    Role.DPO: frozenset(_STAFF | {Can.VIEW_HISTORY}),
+    Role.ADMIN: frozenset(_STAFF | {Can.MANAGE_USERS}),
+    # Donor viewers see aggregates and nothing about any person.
+    Role.DONOR: frozenset({Can.VIEW_AGGREGATES}),
+}

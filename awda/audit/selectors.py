@@ -1,0 +1,52 @@
+"""Reading the audit trail: the chain check and per-record history."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from awda.audit.models import GENESIS_HASH, AuditEntry
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    entries: int
+    broken_at: int | None  # seq of the first entry that does not hold
+    reason: str
+    head_hash: str
+
+    @property
+    def intact(self) -> bool:
+        return self.broken_at is None
+
+
+def audit_verify(*, chunk: int = 2000) -> ChainReport:
+    """Walk the chain in order: each entry must hash to its stored hash, point at the
+    previous entry's hash, and follow it without a gap in `seq`."""
+    prev_hash, expected_seq, count = GENESIS_HASH, 1, 0
+    for entry in AuditEntry.objects.order_by("seq").iterator(chunk_size=chunk):
+        count += 1
+        if entry.seq != expected_seq:
+            return ChainReport(
+                count, entry.seq, f"entry {expected_seq} is missing before it", prev_hash
+            )
+        if entry.prev_hash != prev_hash:
+            return ChainReport(count, entry.seq, "it does not follow the previous entry", prev_hash)
+        if entry.compute_hash() != entry.hash:
+            return ChainReport(count, entry.seq, "its content does not match its hash", prev_hash)
+        prev_hash, expected_seq = entry.hash, entry.seq + 1
+    return ChainReport(count, None, "", prev_hash)
+
+
+def audit_history_for(targets: Iterable[tuple[str, str]]) -> QuerySet[AuditEntry]:
+    """Entries about any of the (object_type, object_id) targets, newest first."""
+    condition = Q(pk__in=[])
+    for object_type, object_id in targets:
+        condition |= Q(object_type=object_type, object_id=object_id)
+    return (
+        AuditEntry.objects.filter(condition)
+        .select_related("actor", "organisation")
+        .order_by("-seq")
+    )

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from awda.accounts.models import Organisation
+from awda.cases.models import Referral
+from awda.common.forms import StyledForm
+
+
+class ReferralForm(StyledForm):
+    receiving_organisation = forms.ModelChoiceField(
+        label=_("Receiving organisation"), queryset=Organisation.objects.none()
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=Referral.Kind.choices, initial=Referral.Kind.REFERRAL
+    )
+    service = forms.ChoiceField(label=_("Service"), choices=Referral.Service.choices)
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("What the receiver needs to know to decide. Share no more than needed."),
+    )
+
+    def __init__(self, *args: Any, own_organisation_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["receiving_organisation"]
+        field.queryset = Organisation.objects.filter(  # type: ignore[attr-defined]
+            is_active=True
+        ).exclude(pk=own_organisation_id)
+
+
+class ResponseForm(StyledForm):
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )

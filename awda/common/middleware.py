@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils import translation
+
+from awda.common import request_context
+
+
+class RequestContextMiddleware:
+    """Gives each request an id (kept from X-Request-ID when well-formed) for the audit trail."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        context = request_context.context_for(request)
+        token = request_context.current.set(context)
+        try:
+            response = self.get_response(request)
+        finally:
+            request_context.current.reset(token)
+        response["X-Request-ID"] = context.request_id
+        return response
+
+
+class LanguageMiddleware:
+    """Arabic unless the user chose otherwise (language cookie).
+
+    Pages ignore the browser's Accept-Language on purpose: many caseworkers use devices set
+    to English but work in Arabic. API clients may ask with Accept-Language.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        if request.path.startswith("/api/") and not language:
+            language = translation.get_language_from_request(request)
+        if not language or not translation.check_for_language(language):
+            language = settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        patch_vary = response.get("Vary", "")
+        if "Cookie" not in patch_vary:
+            response["Vary"] = f"{patch_vary}, Cookie" if patch_vary else "Cookie"
+        return response

@@ -1,0 +1,163 @@
+"""Shared fixtures: places, organisations and the personas every test speaks of.
+
+- Alice (`caseworker`) is a caseworker of org A; Sam (`supervisor`) her supervisor.
+- Bob (`other_caseworker`) is a caseworker of org B, who must see nothing of org A's
+  unless org A referred it to org B and org B accepted.
+- Dana (`donor`) is a donor viewer of org A, who sees aggregates and nothing about anyone.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.test import Client
+from rest_framework.test import APIClient
+
+from awda.accounts.models import Organisation, User
+from awda.accounts.roles import Role
+from awda.places.models import Place
+from awda.places.services import load_built_in
+from awda.registry.models import Household
+from awda.registry.services import HouseholdData, PersonData, household_register
+
+PASSWORD = "correct horse battery staple 42"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
+    with django_db_blocker.unblock():
+        for report in load_built_in():
+            assert report.ok, report.problems
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _fast_tests(settings: Any) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def org_a(db: None) -> Organisation:
+    return Organisation.objects.create(
+        slug="org-a",
+        name_ar="منظمة أ",
+        name_en="Organisation A",
+        kind=Organisation.Kind.NATIONAL_NGO,
+    )
+
+
+@pytest.fixture
+def org_b(db: None) -> Organisation:
+    return Organisation.objects.create(
+        slug="org-b",
+        name_ar="منظمة ب",
+        name_en="Organisation B",
+        kind=Organisation.Kind.INTERNATIONAL_NGO,
+    )
+
+
+def make_user(username: str, organisation: Organisation, role: str) -> User:
+    return User.objects.create_user(
+        username=username, password=PASSWORD, organisation=organisation, role=role
+    )
+
+
+@pytest.fixture
+def caseworker(org_a: Organisation) -> User:
+    return make_user("alice", org_a, Role.CASEWORKER)
+
+
+@pytest.fixture
+def supervisor(org_a: Organisation) -> User:
+    return make_user("sam", org_a, Role.SUPERVISOR)
+
+
+@pytest.fixture
+def other_caseworker(org_b: Organisation) -> User:
+    return make_user("bob", org_b, Role.CASEWORKER)
+
+
+@pytest.fixture
+def donor(org_a: Organisation) -> User:
+    return make_user("dana", org_a, Role.DONOR)
+
+
+def place(pcode: str) -> Place:
+    return Place.objects.get(pcode=pcode)
+
+
+def head(**overrides: Any) -> PersonData:
+    values: dict[str, Any] = {
+        "first_name_ar": "فاطمة",
+        "father_name_ar": "أحمد",
+        "grandfather_name_ar": "محمود",
+        "family_name_ar": "الجبوري",
+        "sex": "F",
+        "date_of_birth": datetime.date(1990, 3, 14),
+        "dob_precision": "exact",
+        "relationship": "head",
+    }
+    values.update(overrides)
+    return PersonData.from_mapping(values)
+
+
+def child(**overrides: Any) -> PersonData:
+    values: dict[str, Any] = {
+        "first_name_ar": "عمر",
+        "father_name_ar": "خالد",
+        "grandfather_name_ar": "أحمد",
+        "family_name_ar": "الجبوري",
+        "sex": "M",
+        "date_of_birth": datetime.date(2019, 7, 1),
+        "dob_precision": "year",
+        "relationship": "child",
+        "documents": {"birth_certificate": "missing"},
+    }
+    values.update(overrides)
+    return PersonData.from_mapping(values)
+
+
+def register(
+    by: User, reference: str = "", members: list[PersonData] | None = None, **fields: Any
+) -> Household:
+    data = HouseholdData(
+        reference=reference,
+        camp=place("SY080006-HOL"),
+        camp_section=place("SY080006-HOL-P2"),
+        camp_block=place("SY080006-HOL-P2-B03"),
+        tent="17",
+        nationality="IQ",
+        origin=place("IQG01Q01N01"),
+    )
+    for key, value in fields.items():
+        setattr(data, key, value)
+    return household_register(by=by, data=data, members=members or [head(), child()])
+
+
+@pytest.fixture
+def household(caseworker: User) -> Household:
+    return register(caseworker, reference="A-0001")
+
+
+@pytest.fixture
+def other_household(other_caseworker: User) -> Household:
+    return register(other_caseworker, reference="B-0001", members=[head(first_name_ar="مريم")])
+
+
+def logged_in(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def api_client(user: User) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client

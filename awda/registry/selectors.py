@@ -1,0 +1,181 @@
+"""The one door to households and people. Every read takes the acting user and returns
+only what that user's organisation may see: its own records, and records another
+organisation referred to it and it accepted. A record the user may not see does not exist
+for them (404, never 403). Opening a record is recorded in the audit trail here, so no
+page or endpoint can forget to."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value, When
+from django.http import Http404
+
+from awda.accounts.models import User
+from awda.accounts.roles import Can
+from awda.audit.models import Action
+from awda.audit.services import audit_record, object_type_of
+from awda.cases.models import Referral
+from awda.registry.models import Household, Membership, Person
+
+
+def _shared_with(user: User, household_ref: str) -> Exists:
+    return Exists(
+        Referral.objects.filter(
+            household=OuterRef(household_ref),
+            receiving_organisation_id=user.organisation_id,
+            kind=Referral.Kind.REFERRAL,
+            status=Referral.Status.ACCEPTED,
+        )
+    )
+
+
+def households_visible_to(user: User) -> QuerySet[Household]:
+    if not user.sees_personal_data:
+        return Household.objects.none()
+    return Household.objects.filter(
+        Q(organisation_id=user.organisation_id) | _shared_with(user, "pk")
+    )
+
+
+def households_writable_by(user: User) -> QuerySet[Household]:
+    if not user.can(Can.EDIT_REGISTRY) or user.organisation_id is None:
+        return Household.objects.none()
+    return Household.objects.filter(organisation_id=user.organisation_id)
+
+
+def persons_visible_to(user: User) -> QuerySet[Person]:
+    if not user.sees_personal_data:
+        return Person.objects.none()
+    return Person.objects.filter(
+        Q(organisation_id=user.organisation_id) | _shared_with(user, "household_id")
+    )
+
+
+def persons_writable_by(user: User) -> QuerySet[Person]:
+    if not user.can(Can.EDIT_REGISTRY) or user.organisation_id is None:
+        return Person.objects.none()
+    return Person.objects.filter(organisation_id=user.organisation_id)
+
+
+_HOUSEHOLD_RELATED = (
+    "organisation",
+    "camp",
+    "camp_section",
+    "camp_block",
+    "origin",
+    "origin__governorate",
+    "destination",
+)
+
+
+def household_get_for_user(user: User, pk: int | str, *, write: bool = False) -> Household:
+    """The household, or 404. A read (write=False) is recorded as a view."""
+    queryset = households_writable_by(user) if write else households_visible_to(user)
+    try:
+        household = queryset.select_related(*_HOUSEHOLD_RELATED).get(pk=pk)
+    except (Household.DoesNotExist, ValueError):
+        raise Http404 from None
+    if not write:
+        audit_record(actor=user, action=Action.VIEW, obj=household)
+    return household
+
+
+def person_get_for_user(user: User, pk: int | str, *, write: bool = False) -> Person:
+    queryset = persons_writable_by(user) if write else persons_visible_to(user)
+    try:
+        person = (
+            queryset.select_related("household", "organisation")
+            .prefetch_related("documents", "needs")
+            .get(pk=pk)
+        )
+    except (Person.DoesNotExist, ValueError):
+        raise Http404 from None
+    if not write:
+        audit_record(actor=user, action=Action.VIEW, obj=person)
+    return person
+
+
+def household_members(household: Household) -> QuerySet[Person]:
+    """Current members, head first (the household itself was checked by the caller)."""
+    head_first = Case(When(relationship=Person.Relationship.HEAD, then=Value(0)), default=Value(1))
+    return (
+        household.members.prefetch_related("documents", "needs")
+        .annotate(head_first=head_first)
+        .order_by("head_first", "date_of_birth", "id")
+    )
+
+
+def household_memberships(household: Household) -> QuerySet[Membership]:
+    return household.memberships.select_related("person").order_by("started_on", "id")
+
+
+@dataclass(frozen=True)
+class HouseholdFilters:
+    camp: int | None = None
+    camp_block: int | None = None
+    governorate: int | None = None
+    nationality: str = ""
+    status: str = ""
+    search: str = ""
+
+
+def household_list_for_user(user: User, filters: HouseholdFilters) -> QuerySet[Household]:
+    queryset = households_visible_to(user)
+    if filters.camp:
+        queryset = queryset.filter(camp_id=filters.camp)
+    if filters.camp_block:
+        queryset = queryset.filter(camp_block_id=filters.camp_block)
+    if filters.governorate:
+        queryset = queryset.filter(origin__governorate_id=filters.governorate)
+    if filters.nationality:
+        queryset = queryset.filter(nationality=filters.nationality)
+    if filters.status:
+        queryset = queryset.filter(status=filters.status)
+    if filters.search:
+        term = filters.search.strip()
+        matching_people = persons_visible_to(user).filter(
+            Q(first_name_ar__icontains=term)
+            | Q(family_name_ar__icontains=term)
+            | Q(first_name_lat__icontains=term)
+            | Q(family_name_lat__icontains=term)
+        )
+        queryset = queryset.filter(
+            Q(reference__iexact=term) | Q(pk__in=matching_people.values("household_id"))
+        )
+    heads = Person.objects.filter(relationship=Person.Relationship.HEAD)
+    return (
+        queryset.select_related(*_HOUSEHOLD_RELATED)
+        .annotate(member_count=Count("members"))
+        .prefetch_related(Prefetch("members", queryset=heads, to_attr="heads"))
+        .order_by("-registered_on", "-id")
+    )
+
+
+def person_list_for_user(user: User, *, household: int | None = None) -> QuerySet[Person]:
+    queryset = persons_visible_to(user)
+    if household:
+        queryset = queryset.filter(household_id=household)
+    return (
+        queryset.select_related("household").prefetch_related("documents", "needs").order_by("id")
+    )
+
+
+def audit_listing(
+    user: User, records: Iterable[Household | Person], *, filters: dict[str, object]
+) -> None:
+    """Record which records a list showed to the user (ids only, and whether a search was
+    made, never the search term: it is personal data)."""
+    records = list(records)
+    if not records:
+        return
+    audit_record(
+        actor=user,
+        action=Action.LIST,
+        details={
+            "object_type": object_type_of(type(records[0])),
+            "ids": [r.pk for r in records],
+            "filters": filters,
+        },
+    )

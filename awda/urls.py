@@ -1,0 +1,32 @@
+from django.urls import include, path
+from django.views.i18n import set_language
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import DefaultRouter
+
+from awda.accounts.api import TokenView
+from awda.common import views as common_views
+from awda.registry.api import HouseholdViewSet, PersonViewSet
+from awda.reports.views import dashboard
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("households", HouseholdViewSet, basename="household")
+router.register("persons", PersonViewSet, basename="person")
+
+api_urls = [
+    path("auth/token/", TokenView.as_view(), name="token"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    *router.urls,
+]
+
+urlpatterns = [
+    path("", common_views.home, name="home"),
+    path("healthz", common_views.healthz, name="healthz"),
+    path("accounts/", include("awda.accounts.urls")),
+    path("referrals/", include("awda.cases.urls")),
+    path("dashboard/", dashboard, name="dashboard"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("api/v1/", include((api_urls, "api"))),
+    path("", include("awda.registry.urls")),
+]
