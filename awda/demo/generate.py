@@ -158,6 +158,9 @@ class DemoSummary:
     referrals: int
     created: bool
     logins: list[DemoLogin] = field(default_factory=list)
+    # The answer key for identity resolution: (original, duplicate) household references,
+    # each as (organisation slug, reference). Kept out of the database on purpose.
+    duplicate_pairs: list[tuple[tuple[str, str], tuple[str, str]]] = field(default_factory=list)
 
 
 class DemoError(Exception):
@@ -400,7 +403,20 @@ class _Planner:
     ) -> list[_Member]:
         rng = self.rng
         oldest = max(0, min(17, mother_age - 16))
-        ages = sorted((rng.randint(0, oldest) for _ in range(count)), reverse=True)
+        # Births one to four years apart (sometimes twins), from the youngest up, none before
+        # the mother was about 16 nor after about 45.
+        youngest = max(0, mother_age - 45)
+        if youngest > oldest:
+            return []  # her children are grown up
+        count = min(count, (oldest - youngest) // 2 + 1)
+        age = rng.randint(youngest, max(youngest, oldest - 2 * (count - 1)))
+        ages = []
+        for _ in range(count):
+            if age > oldest:
+                break
+            ages.append(age)
+            age += _weighted(rng, ((0, 3), (1, 20), (2, 40), (3, 25), (4, 12)))
+        ages.reverse()
         children = []
         taken = {father.lat, *(taken or ())}  # brothers and sisters do not share a first name
         for age in ages:
@@ -428,7 +444,7 @@ class _Planner:
 
     def _child_count(self) -> int:
         return _weighted(
-            self.rng, ((0, 4), (1, 17), (2, 23), (3, 22), (4, 15), (5, 10), (6, 6), (7, 3))
+            self.rng, ((0, 3), (1, 13), (2, 20), (3, 22), (4, 18), (5, 12), (6, 8), (7, 4))
         )
 
     def _family(self, nationality: str, families: _Pool, on: datetime.date) -> list[_Member]:
@@ -860,10 +876,11 @@ def load_demo(*, households: int = 2000, seed: int = 2026, password: str) -> Dem
         planner.household("org-a" if rng.random() < 0.8 else "org-b")
         for _ in range(households - planted)
     ]
-    duplicates = []
+    pairs: list[tuple[_Household, _Household]] = []
     for original in rng.sample(originals, planted):
         other = "org-b" if original.org == "org-a" else "org-a"
-        duplicates.append(planner.duplicate(original, other))
+        pairs.append((original, planner.duplicate(original, other)))
+    duplicates = [duplicate for _original, duplicate in pairs]
     original_ids = {id(h) for h in originals}
     # Registered in date order, as they would have been.
     plan = sorted(originals + duplicates, key=lambda h: h.registered_on)
@@ -876,7 +893,7 @@ def load_demo(*, households: int = 2000, seed: int = 2026, password: str) -> Dem
         registrars = {
             spec.slug: users[f"{Role.REGISTRAR.value}.{spec.letter}"] for spec in ORGANISATIONS
         }
-        written: list[tuple[_Household, Household]] = []
+        written: dict[int, Household] = {}
         numbers: dict[str, int] = {}
         for planned in plan:
             numbers[planned.org] = numbers.get(planned.org, 0) + 1
@@ -903,14 +920,22 @@ def load_demo(*, households: int = 2000, seed: int = 2026, password: str) -> Dem
                     for m in planned.members
                 ],
             )
-            written.append((planned, household))
+            written[id(planned)] = household
         _referrals(
-            [h for p, h in written if p.org == "org-a" and id(p) in original_ids],
+            [written[id(p)] for p in plan if p.org == "org-a" and id(p) in original_ids],
             users,
             orgs,
             random.Random(f"{seed}-referrals"),
         )
-    return _counts(created=True, planted=planted)
+    summary = _counts(created=True, planted=planted)
+    summary.duplicate_pairs = [
+        (
+            (original.org, written[id(original)].reference),
+            (duplicate.org, written[id(duplicate)].reference),
+        )
+        for original, duplicate in pairs
+    ]
+    return summary
 
 
 def _referrals(

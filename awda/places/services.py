@@ -202,7 +202,16 @@ def _hxl_rows(
 
     out: dict[str, PlaceRow] = {}
     for number, cells in data:
-        deepest = max((lvl for lvl, c in levels.items() if cell(cells, c.code)), default=0)
+        # The deepest level the row speaks of, by code or by name: a name without its
+        # code is an error, not a shallower place.
+        deepest = max(
+            (
+                lvl
+                for lvl, c in levels.items()
+                if cell(cells, c.code) or cell(cells, c.name_ar) or cell(cells, c.name_en)
+            ),
+            default=0,
+        )
         if not deepest:
             report.problems.append(RowProblem(number, "adm1+code", "blank"))
             continue

@@ -1,0 +1,198 @@
+from __future__ import annotations
+
+import random
+from collections import Counter
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db.models import F
+from django.test import RequestFactory
+
+from awda.accounts.models import Organisation, User
+from awda.accounts.roles import Role
+from awda.audit.models import Action, AuditEntry
+from awda.cases.models import Referral
+from awda.demo import generate
+from awda.demo.generate import DemoSummary, load_demo
+from awda.places.services import load_built_in
+from awda.registry.models import Household, Person
+
+PASSWORD = "demo-test-password-1"
+HOUSEHOLDS = 60
+
+
+@pytest.fixture
+def places(db):
+    assert all(report.ok for report in load_built_in())
+
+
+@pytest.fixture
+def demo(places) -> DemoSummary:
+    return load_demo(households=HOUSEHOLDS, seed=7, password=PASSWORD)
+
+
+@pytest.mark.django_db
+def test_organisations_and_one_user_per_role(demo):
+    orgs = {o.slug: o for o in Organisation.objects.all()}
+    assert set(orgs) == {"org-a", "org-b", "org-c"}
+    assert orgs["org-a"].kind == Organisation.Kind.NATIONAL_NGO
+    assert orgs["org-b"].kind == Organisation.Kind.INTERNATIONAL_NGO
+    users = User.objects.filter(organisation__in=orgs.values())
+    assert users.count() == 27
+    for user in users:
+        role, letter = user.username.split(".")
+        assert user.role == role
+        assert user.organisation is not None
+        assert user.organisation.slug == f"org-{letter}"
+        assert user.first_name
+        assert user.last_name
+    assert {(u.role, u.organisation.slug) for u in users if u.organisation} == {
+        (role.value, slug) for role in Role for slug in orgs
+    }
+    assert demo.organisations == 3
+    assert demo.users == 27
+
+
+@pytest.mark.django_db
+def test_households_and_people(demo):
+    households = Household.objects.all()
+    assert households.count() == demo.households == HOUSEHOLDS
+    heads = Counter(
+        Person.objects.filter(relationship=Person.Relationship.HEAD).values_list(
+            "household", flat=True
+        )
+    )
+    assert set(heads) == set(households.values_list("pk", flat=True))
+    assert set(heads.values()) == {1}
+    people = Person.objects.count()
+    assert people == demo.people
+    assert 2.5 * HOUSEHOLDS <= people <= 5.5 * HOUSEHOLDS
+    by_org = Counter(households.values_list("organisation__slug", flat=True))
+    assert by_org["org-a"] > by_org["org-b"] > 0
+    assert by_org["org-c"] == 0
+    # Every person is in a household of their own organisation.
+    assert not Person.objects.exclude(organisation=F("household__organisation")).exists()
+
+
+@pytest.mark.django_db
+def test_second_load_creates_nothing(demo):
+    before = (
+        Organisation.objects.count(),
+        User.objects.count(),
+        Household.objects.count(),
+        Person.objects.count(),
+        Referral.objects.count(),
+        AuditEntry.objects.count(),
+    )
+    again = load_demo(households=HOUSEHOLDS, seed=7, password=PASSWORD)
+    assert again.created is False
+    assert demo.created is True
+    after = (
+        Organisation.objects.count(),
+        User.objects.count(),
+        Household.objects.count(),
+        Person.objects.count(),
+        Referral.objects.count(),
+        AuditEntry.objects.count(),
+    )
+    assert after == before
+    assert (again.households, again.people, again.users) == (
+        demo.households,
+        demo.people,
+        demo.users,
+    )
+
+
+@pytest.mark.django_db
+def test_audit_trail_records_the_registrations(demo):
+    created = AuditEntry.objects.filter(action=Action.CREATE)
+    household_ids = set(
+        created.filter(object_type="registry.household").values_list("object_id", flat=True)
+    )
+    assert household_ids == {str(pk) for pk in Household.objects.values_list("pk", flat=True)}
+    assert created.filter(object_type="registry.person").count() == Person.objects.count()
+    registrars = set(
+        created.filter(object_type="registry.household").values_list("actor__username", flat=True)
+    )
+    assert registrars <= {"registrar.a", "registrar.b"}
+    assert AuditEntry.objects.filter(action=Action.REFER).count() == demo.referrals
+
+
+@pytest.mark.django_db
+def test_planted_duplicates(demo):
+    assert demo.planted_duplicates >= 2
+    assert len(demo.duplicate_pairs) == demo.planted_duplicates
+    for (org_1, ref_1), (org_2, ref_2) in demo.duplicate_pairs:
+        assert org_1 != org_2
+        original = Household.objects.get(organisation__slug=org_1, reference=ref_1)
+        duplicate = Household.objects.get(organisation__slug=org_2, reference=ref_2)
+        assert original.nationality == duplicate.nationality
+        assert (original.camp_block_id, original.tent) != (duplicate.camp_block_id, duplicate.tent)
+        head_1 = original.members.get(relationship=Person.Relationship.HEAD)
+        head_2 = duplicate.members.get(relationship=Person.Relationship.HEAD)
+        assert head_1.sex == head_2.sex
+        assert head_1.date_of_birth is not None
+        assert head_2.date_of_birth is not None
+        assert head_1.date_of_birth.year == head_2.date_of_birth.year
+        assert 0 <= original.members.count() - duplicate.members.count() <= 1
+
+
+@pytest.mark.django_db
+def test_referrals(demo):
+    statuses = Counter(Referral.objects.values_list("status", flat=True))
+    assert sum(statuses.values()) == demo.referrals == 20
+    assert statuses[Referral.Status.DECLINED] == 1
+    assert statuses[Referral.Status.ACCEPTED] > 0
+    assert statuses[Referral.Status.PENDING] > 0
+    assert not Referral.objects.exclude(
+        sending_organisation__slug="org-a", receiving_organisation__slug="org-b"
+    ).exists()
+
+
+@pytest.mark.django_db
+def test_same_seed_same_households(places):
+    def plan(seed: int) -> list:
+        planner = generate._Planner(
+            random.Random(seed), generate._load_places(), generate.REFERENCE_DATE
+        )
+        return [planner.household("org-a") for _ in range(30)]
+
+    assert plan(3) == plan(3)
+    assert plan(3) != plan(4)
+
+
+@pytest.mark.django_db
+def test_users_can_log_in(demo, client):
+    request = RequestFactory().post("/accounts/login/")
+    for username in ("caseworker.a", "donor.b", "admin.c"):
+        assert client.login(request=request, username=username, password=PASSWORD)
+        client.logout()
+    assert not client.login(request=request, username="caseworker.a", password="wrong-password")
+
+
+@pytest.mark.django_db
+def test_command_refuses_outside_debug_and_demo(places, settings):
+    settings.DEBUG = False
+    settings.DEMO = False
+    with pytest.raises(CommandError, match="never be loaded"):
+        call_command("load_demo", households=5)
+    assert not Household.objects.exists()
+
+
+@pytest.mark.django_db
+def test_command_prints_logins_and_is_idempotent(places, settings, capsys, monkeypatch):
+    settings.DEMO = True
+    monkeypatch.setenv("AWDA_DEMO_PASSWORD", PASSWORD)
+    monkeypatch.setenv("PORT", "8123")
+    call_command("load_demo", households=8, seed=1)
+    out = capsys.readouterr().out
+    assert "caseworker.a" in out
+    assert PASSWORD in out
+    assert "http://127.0.0.1:8123/" in out
+    assert Household.objects.count() == 8
+    call_command("load_demo", households=8, seed=1)
+    out = capsys.readouterr().out
+    assert "already loaded" in out
+    assert "donor.c" in out
+    assert Household.objects.count() == 8
