@@ -10,7 +10,8 @@ from django.core.management.base import CommandError
 from awda.places.models import Place
 from awda.places.services import load_built_in, load_gazetteer
 
-OCHA = """admin1Name_en,admin1Name_ar,admin1Pcode,admin2Name_en,admin2Name_ar,admin2Pcode,admin3Name_en,admin3Name_ar,admin3Pcode,lat,lon
+OCHA = """\
+admin1Name_en,admin1Name_ar,admin1Pcode,admin2Name_en,admin2Name_ar,admin2Pcode,admin3Name_en,admin3Name_ar,admin3Pcode,lat,lon
 #adm1+name+i_en,#adm1+name+i_ar,#adm1+code,#adm2+name+i_en,#adm2+name+i_ar,#adm2+code,#adm3+name+i_en,#adm3+name+i_ar,#adm3+code,#geo+lat,#geo+lon
 Ninewa,نينوى,IQG15,Mosul,الموصل,IQG15Q05,Hamam al-Alil,حمام العليل,IQG15Q05N99,36.16,43.26
 """
