@@ -27,10 +27,11 @@ lint: install
 	$(RUFF) format --check .
 	$(MYPY) awda
 
-test: install
+# Both need the compiled catalogues (.mo), which a fresh clone does not have.
+test: install messages
 	scripts/run-tests
 
-demo: install
+demo: install messages
 	scripts/demo
 
 bench: install

@@ -35,6 +35,16 @@ def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> Iterator[No
 
 
 @pytest.fixture(autouse=True)
+def _places_after_a_flush(request: pytest.FixtureRequest) -> None:
+    """Tests on a live server (transactional) empty the database afterwards, places
+    included; the next such test loads them again."""
+    if "live_server" in request.fixturenames or "transactional_db" in request.fixturenames:
+        request.getfixturevalue("transactional_db")
+        if not Place.objects.exists():
+            load_built_in()
+
+
+@pytest.fixture(autouse=True)
 def _fast_tests(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {

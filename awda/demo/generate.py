@@ -293,11 +293,9 @@ class _Planner:
     def _dob(self, age: int, on: datetime.date) -> tuple[datetime.date, str]:
         """A date of birth for someone `age` years old on `on`, with a precision."""
         rng = self.rng
-        latest = (
-            on.replace(year=on.year - age)
-            if (on.month, on.day) != (2, 29)
-            else (datetime.date(on.year - age, 2, 28))
-        )
+        if (on.month, on.day) == (2, 29):
+            on = on.replace(day=28)
+        latest = on.replace(year=on.year - age)
         born = latest - datetime.timedelta(days=rng.randrange(365))
         kind = rng.random()
         if kind < 0.60:
@@ -335,11 +333,9 @@ class _Planner:
             if local
             else (Household.Status.ELIGIBLE if rng.random() < 0.1 else Household.Status.REGISTERED)
         )
-        span = (
-            self.span
-            if status in (Household.Status.REGISTERED, Household.Status.ELIGIBLE)
-            else (min(self.span, 640))
-        )
+        # Families already on the move were registered in the first two years.
+        moving = status not in (Household.Status.REGISTERED, Household.Status.ELIGIBLE)
+        span = min(self.span, 640) if moving else self.span
         registered_on = FIRST_REGISTRATION + datetime.timedelta(days=rng.randrange(span + 1))
 
         # Where they live in the camp.
@@ -671,6 +667,8 @@ class _Planner:
         latin_only = (original.latin and rng.random() < 0.2) or not original.arabic
         if not arabic_variants and not latin_only:
             arabic_variants = [rng.choice(("hamza", "abd", "al", "grandfather"))]
+        days = rng.randint(20, 300)
+        registered_on = min(self.end, original.registered_on + datetime.timedelta(days=days))
         members = []
         for member in original.members:
             copy = replace(member, documents=dict(member.documents), needs=set(member.needs))
@@ -683,14 +681,12 @@ class _Planner:
             )
             copy.family = _vary(copy.family, arabic_variants)
             if rng.random() < 0.5:
-                copy.born, copy.precision = _vary_dob(copy.born, copy.precision, rng)
+                copy.born, copy.precision = _vary_dob(copy.born, copy.precision, registered_on, rng)
             members.append(copy)
         if len(members) > 2 and rng.random() < 0.2:
-            members.pop()  # a child missed at the second registration
+            members.pop()  # someone missed at the second registration
         section = original.section
         blocks = [b for b in self.places.blocks[section.pk] if b.pk != original.block.pk]
-        days = rng.randint(20, 300)
-        registered_on = min(self.end, original.registered_on + datetime.timedelta(days=days))
         return replace(
             original,
             org=org,
@@ -734,17 +730,17 @@ def _vary(name: Name | None, variants: Sequence[str]) -> Name | None:
     return Name(ar, name.lat)
 
 
-def _vary_dob(born: datetime.date, precision: str, rng: random.Random) -> tuple[datetime.date, str]:
-    if (
-        precision == Precision.EXACT
-        and born.day <= 12
-        and born.day != born.month
-        and rng.random() < 0.6
-    ):
-        return born.replace(month=born.day, day=born.month), Precision.EXACT
-    if precision == Precision.EXACT:
-        return datetime.date(born.year, 7, 1), Precision.YEAR
-    return born, precision
+def _vary_dob(
+    born: datetime.date, precision: str, on: datetime.date, rng: random.Random
+) -> tuple[datetime.date, str]:
+    """Day and month swapped, or only the year given, at a registration on `on`."""
+    if precision != Precision.EXACT:
+        return born, precision
+    if born.day <= 12 and born.day != born.month and rng.random() < 0.6:
+        swapped = born.replace(month=born.day, day=born.month)
+        if swapped <= on:
+            return swapped, Precision.EXACT
+    return min(datetime.date(born.year, 7, 1), on), Precision.YEAR
 
 
 def _person_data(member: _Member, *, arabic: bool, latin: bool) -> PersonData:

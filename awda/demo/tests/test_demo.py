@@ -193,6 +193,6 @@ def test_command_prints_logins_and_is_idempotent(places, settings, capsys, monke
     assert Household.objects.count() == 8
     call_command("load_demo", households=8, seed=1)
     out = capsys.readouterr().out
-    assert "already loaded" in out
+    assert "Demo data already loaded" in out
     assert "donor.c" in out
     assert Household.objects.count() == 8

@@ -46,6 +46,12 @@ class Command(BaseCommand):
                 "accounts with a known password) must never be loaded into one. Set AWDA_DEMO=1 "
                 "for a demo instance, or pass --force if you are sure."
             )
+        if not (settings.DEMO or settings.DEBUG):
+            self.stdout.write(
+                self.style.WARNING(
+                    "--force: loading the demo although DEBUG and AWDA_DEMO are off."
+                )
+            )
         if households < 0:
             raise CommandError("--households must be 0 or more.")
         password = os.environ.get("AWDA_DEMO_PASSWORD", "")
@@ -71,9 +77,7 @@ class Command(BaseCommand):
         if summary.created:
             self.stdout.write(self.style.SUCCESS(f"Demo programme loaded in {seconds:.1f} s:"))
         else:
-            self.stdout.write(
-                self.style.WARNING("The demo data is already loaded; nothing changed:")
-            )
+            self.stdout.write(self.style.WARNING("Demo data already loaded; nothing changed:"))
         self._summary(summary)
         self._logins(summary, password)
         port = os.environ.get("PORT") or "8000"

@@ -1,0 +1,108 @@
+"""The main journey in real Chromium: log in, register a household with Arabic names and
+find it in the list. Screenshots go to $AWDA_SCREENSHOTS (default: var/screenshots)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from awda.conftest import PASSWORD, make_user
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+def browser_page(tmp_path: Path) -> Iterator[object]:
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls
+    # happen outside it, but Django cannot tell.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: scripts/run-tests installs Debian's chromium")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        context = browser.new_context(viewport={"width": 412, "height": 915}, locale="ar")
+        page = context.new_page()
+        yield page
+        context.close()
+        browser.close()
+
+
+def _shot(page: object, name: str) -> None:
+    folder = Path(os.environ.get("AWDA_SCREENSHOTS", "var/screenshots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+def test_a_caseworker_registers_a_family_in_arabic_and_finds_it(live_server, browser_page, org_a):
+    from playwright.sync_api import expect
+
+    make_user("amal", org_a, "caseworker")
+    page = browser_page
+    page.goto(f"{live_server.url}/accounts/login/")
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    page.fill("#id_username", "amal")
+    page.fill("#id_password", PASSWORD)
+    _shot(page, "01-login")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/households/")
+
+    page.goto(f"{live_server.url}/households/new/")
+    page.select_option("#id_camp", label="مخيم الهول")
+    page.select_option("#id_camp_section", label="القطاع الثالث")
+    page.select_option("#id_camp_block", label="القطاع 3 - بلوك 4")
+    page.fill("#id_tent", "27")
+    page.select_option("#id_nationality", value="IQ")
+    page.select_option("#id_origin_governorate", label="الانبار")
+    # HTMX fills the sub-districts of the chosen governorate
+    expect(page.locator("#id_origin option", has_text="العامرية")).to_have_count(1)
+    page.select_option("#id_origin", label="العامرية")
+
+    page.fill("#id_members-0-first_name_ar", "نور الهدى")
+    page.fill("#id_members-0-father_name_ar", "عبد الكريم")
+    page.fill("#id_members-0-family_name_ar", "الدليمي")
+    page.select_option("#id_members-0-sex", value="F")
+    page.fill("#id_members-0-age", "31")
+    page.fill("#id_members-1-first_name_ar", "إبراهيم")
+    page.fill("#id_members-1-father_name_ar", "أسامة")
+    page.fill("#id_members-1-family_name_ar", "الدليمي")
+    page.select_option("#id_members-1-sex", value="M")
+    page.select_option("#id_members-1-relationship", value="child")
+    page.fill("#id_members-1-birth_year", "2019")
+    page.locator("button[hx-get$='/member-row/']").click()
+    page.wait_for_selector("#id_members-2-first_name_ar")
+    page.fill("#id_members-2-first_name_ar", "سلمى")
+    page.fill("#id_members-2-father_name_ar", "أسامة")
+    page.select_option("#id_members-2-sex", value="F")
+    page.select_option("#id_members-2-relationship", value="child")
+    page.fill("#id_members-2-date_of_birth", "2021-05-09")
+    _shot(page, "02-register-form")
+    page.locator("form button[type=submit].btn-awda").click()
+
+    page.wait_for_url(f"{live_server.url}/households/*/")
+    expect(page.locator("table")).to_contain_text("نور الهدى عبد الكريم الدليمي")
+    expect(page.locator("table")).to_contain_text("سلمى أسامة")
+    _shot(page, "03-household")
+
+    page.goto(f"{live_server.url}/households/")
+    page.fill("#f-q", "الدليمي")
+    page.press("#f-q", "Enter")
+    expect(page.locator("#results table")).to_contain_text("نور الهدى")
+    expect(page.locator("#results")).to_contain_text("3")
+    _shot(page, "04-list")
