@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, user_logged_in
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -61,6 +61,8 @@ class TokenView(APIView):
             return Response(
                 {"detail": _("Wrong username or password.")}, status=status.HTTP_401_UNAUTHORIZED
             )
+        # As a page login does: django-axes forgets the earlier failures, last_login moves.
+        user_logged_in.send(sender=type(user), request=request._request, user=user)
         key, expires_at = api_token_issue(user=user)
         return Response(
             {"token": key, "expires_at": expires_at, "expires_in": settings.API_TOKEN_MINUTES * 60}

@@ -122,6 +122,11 @@ def audit_record_many(*, actor: User | None, events: Iterable[AuditEvent]) -> li
 SENSITIVE = "[changed]"
 
 
+def _or_none(value: Any) -> Any:
+    """Empty is empty: a blank name, no documents and None are the same to a reader."""
+    return None if value in ("", [], {}) else value
+
+
 def snapshot(instance: models.Model, fields: Iterable[str]) -> dict[str, Any]:
     """The current values of `fields` (foreign keys as ids), ready for `diff`."""
     values: dict[str, Any] = {}
@@ -139,7 +144,7 @@ def diff(
     hidden = set(sensitive)
     changes: dict[str, Any] = {}
     for name in sorted(set(before) | set(after)):
-        old, new = before.get(name), after.get(name)
+        old, new = _or_none(before.get(name)), _or_none(after.get(name))
         if old != new:
             changes[name] = SENSITIVE if name in hidden else [old, new]
     return changes

@@ -6,6 +6,7 @@ from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
@@ -30,19 +31,39 @@ class PlaceField(serializers.SlugRelatedField):
         super().__init__(**kwargs)
 
 
+class WritableHouseholdField(serializers.PrimaryKeyRelatedField):
+    """A household the requesting user may change: others do not exist for them (the
+    same answer for another organisation's id as for an id nobody has)."""
+
+    default_error_messages = {
+        "does_not_exist": _("No household of your organisation has this id."),
+        "incorrect_type": _("Give the household's id, a number."),
+    }
+
+    def get_queryset(self) -> QuerySet[Household]:
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if not isinstance(user, User):
+            return Household.objects.none()
+        return selectors.households_writable_by(user)
+
+
 class PersonSerializer(serializers.ModelSerializer):
     documents = serializers.DictField(
         child=serializers.ChoiceField(choices=CivilDocument.Status.choices),
         required=False,
-        help_text="Civil documents by kind: held or missing.",
+        write_only=True,
+        help_text="Civil documents by kind: held or missing (also in every answer).",
     )
     needs = serializers.ListField(
         child=serializers.ChoiceField(choices=SpecificNeed.Code.choices),
         required=False,
-        help_text="UNHCR specific-needs codes.",
+        write_only=True,
+        help_text="UNHCR specific-needs codes (also in every answer).",
     )
-    household = serializers.PrimaryKeyRelatedField(
-        queryset=Household.objects.all(), required=False, allow_null=True
+    household = WritableHouseholdField(required=False, allow_null=True)
+    version = serializers.IntegerField(
+        required=False, help_text="Required on update: the version you read."
     )
 
     class Meta:
@@ -62,8 +83,9 @@ class PersonSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["version", "created_at", "updated_at"]
-        extra_kwargs = {"version": {"required": False}}
+        read_only_fields = ["created_at", "updated_at"]
+        # The one-head rule is the services' to check, with a message that says so.
+        validators: list = []
 
     def to_representation(self, instance: Person) -> dict[str, Any]:
         data = super().to_representation(instance)
@@ -119,7 +141,8 @@ class HouseholdSerializer(serializers.ModelSerializer):
     origin = PlaceField(required=False, allow_null=True)
     destination = PlaceField(required=False, allow_null=True)
     member_count = serializers.IntegerField(read_only=True)
-    members = MemberSerializer(many=True, required=False)
+    # Written on create; answers carry them on retrieve only (see to_representation).
+    members = MemberSerializer(many=True, required=False, write_only=True)
     version = serializers.IntegerField(
         required=False, help_text="Required on update: the version you read."
     )
@@ -186,7 +209,7 @@ class _AuditedListMixin:
 
     def audit_filters(self, request: Request) -> dict[str, Any]:
         return {k: v for k, v in request.query_params.items() if k not in ("search", "q")} | {
-            "searched": bool(request.query_params.get("search"))
+            "searched": bool(request.query_params.get("search", "").strip())
         }
 
 
@@ -337,11 +360,9 @@ class PersonViewSet(
             self.get_serializer(person, data=request.data, partial=kwargs.get("partial", False)),
         )
         serializer.is_valid(raise_exception=True)
-        version = request.data.get("version") if hasattr(request.data, "get") else None
-        if not isinstance(version, int):
-            raise serializers.ValidationError(
-                {"version": ["Send the version you read (a number)."]}
-            )
+        version = serializer.validated_data.get("version")
+        if version is None:
+            raise serializers.ValidationError({"version": ["Send the version you read."]})
         household = serializer.validated_data.get("household", person.household)
         if household != person.household:
             raise serializers.ValidationError(

@@ -4,6 +4,7 @@ import datetime
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from awda.accounts.models import Organisation
@@ -67,7 +68,7 @@ class Household(models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.REGISTERED
     )
-    registered_on = models.DateField(_("registration date"), default=datetime.date.today)
+    registered_on = models.DateField(_("registration date"), default=timezone.localdate)
     registered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )

@@ -133,8 +133,8 @@ def household_list_for_user(user: User, filters: HouseholdFilters) -> QuerySet[H
         queryset = queryset.filter(nationality=filters.nationality)
     if filters.status:
         queryset = queryset.filter(status=filters.status)
-    if filters.search:
-        term = filters.search.strip()
+    term = filters.search.strip()
+    if term:
         matching_people = persons_visible_to(user).filter(
             Q(first_name_ar__icontains=term)
             | Q(family_name_ar__icontains=term)
@@ -168,13 +168,11 @@ def audit_listing(
     """Record which records a list showed to the user (ids only, and whether a search was
     made, never the search term: it is personal data)."""
     records = list(records)
-    if not records:
-        return
     audit_record(
         actor=user,
         action=Action.LIST,
         details={
-            "object_type": object_type_of(type(records[0])),
+            "object_type": object_type_of(type(records[0])) if records else "",
             "ids": [r.pk for r in records],
             "filters": filters,
         },

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -122,6 +122,8 @@ def _check_household(data: HouseholdData) -> dict[str, list[str]]:
     errors |= validation.check_community(data.destination, "destination")
     if data.status not in Household.Status.values:
         errors["status"] = [_("Choose a status from the list.")]
+    if data.registered_on is not None and data.registered_on > timezone.localdate():
+        errors["registered_on"] = [_("The registration date is in the future.")]
     return errors
 
 
@@ -147,6 +149,15 @@ def _person_state(person: Person) -> dict[str, Any]:
     state["documents"] = {d.kind: d.status for d in person.documents.all()}
     state["needs"] = sorted(n.code for n in person.needs.all())
     return state
+
+
+def _create_person_details(person: Person, data: PersonData) -> None:
+    CivilDocument.objects.bulk_create(
+        [CivilDocument(person=person, kind=k, status=s) for k, s in sorted(data.documents.items())]
+    )
+    SpecificNeed.objects.bulk_create(
+        [SpecificNeed(person=person, code=code) for code in sorted(data.needs)]
+    )
 
 
 def _write_person_details(person: Person, data: PersonData) -> None:
@@ -179,7 +190,7 @@ def _create_person(
     )
     _apply_person(person, data)
     person.save()
-    _write_person_details(person, data)
+    _create_person_details(person, data)
     Membership.objects.create(
         person=person,
         household=household,
@@ -187,7 +198,11 @@ def _create_person(
         started_on=on,
         recorded_by=by,
     )
-    changes = diff({}, _person_state(person), sensitive=SENSITIVE_PERSON_FIELDS)
+    state = snapshot(person, PERSON_FIELDS) | {
+        "documents": dict(sorted(data.documents.items())),
+        "needs": sorted(data.needs),
+    }
+    changes = diff({}, state, sensitive=SENSITIVE_PERSON_FIELDS)
     return person, event_for(
         Action.CREATE, person, changes=changes, details={"household": household.pk}
     )
@@ -218,7 +233,8 @@ def household_register(
         _save_household(household)
         if not data.reference:
             household.reference = (
-                f"{household.organisation.slug.upper()}-{today.year}-{household.pk:06d}"
+                f"{household.organisation.slug.upper()}-{household.registered_on.year}-"
+                f"{household.pk:06d}"
             )
             _save_household(household)
         events = [
@@ -238,8 +254,6 @@ def household_register(
 
 
 def _save_household(household: Household) -> None:
-    from django.db import IntegrityError
-
     try:
         with transaction.atomic():
             household.save()

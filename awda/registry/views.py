@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from awda.accounts.roles import Can
+from awda.audit.presentation import readable_changes
 from awda.audit.selectors import audit_history_for
 from awda.audit.services import object_type_of
 from awda.cases.selectors import referrals_for_user
@@ -65,7 +66,7 @@ def household_list(request: HttpRequest) -> HttpResponse:
             "governorate": filters.governorate,
             "nationality": filters.nationality,
             "status": filters.status,
-            "searched": bool(filters.search),
+            "searched": bool(filters.search.strip()),
             "page": page.number,
         },
     )
@@ -352,7 +353,13 @@ def record_history(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     else:
         raise Http404
     page = paginate(request, audit_history_for(targets), per_page=50)
-    return render(request, "registry/history.html", {"record": record, "kind": kind, "page": page})
+    changes = readable_changes(page.object_list)
+    rows = [(entry, changes[entry.pk]) for entry in page.object_list]
+    return render(
+        request,
+        "registry/history.html",
+        {"record": record, "kind": kind, "page": page, "rows": rows},
+    )
 
 
 @require_GET

@@ -114,3 +114,21 @@ def test_the_app_refuses_to_start_in_production_without_allowed_hosts():
     result = _start({"SECRET_KEY": "s" * 50})
     assert result.returncode != 0 and "ALLOWED_HOSTS" in result.stderr
     assert _start({"SECRET_KEY": "s" * 50, "ALLOWED_HOSTS": "awda.example.org"}).returncode == 0
+
+
+@pytest.mark.django_db
+def test_a_session_left_idle_for_thirty_minutes_ends(caseworker):
+    import datetime
+
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    client = Client()
+    client.force_login(caseworker)
+    assert client.get("/households/").status_code == 200
+    session = Session.objects.get()
+    remaining = session.expire_date - timezone.now()
+    assert datetime.timedelta(minutes=29) < remaining <= datetime.timedelta(minutes=30)
+    Session.objects.update(expire_date=timezone.now() - datetime.timedelta(seconds=1))
+    response = client.get("/households/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
