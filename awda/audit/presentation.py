@@ -42,7 +42,9 @@ def readable_changes(entries: Iterable[AuditEntry]) -> dict[int, list[Change]]:
             field = _field(entry.object_type, name)
             if field is not None and field.related_model is Place and isinstance(change, list):
                 place_ids.update(v for v in change if isinstance(v, int))
-    places = {p.pk: f"{p.name} ({p.pcode})" for p in Place.objects.filter(pk__in=place_ids)}
+    places: dict[Any, str] = {
+        p.pk: f"{p.name} ({p.pcode})" for p in Place.objects.filter(pk__in=place_ids)
+    }
     readable: dict[int, list[Change]] = {}
     for entry in entries:
         rows = []
