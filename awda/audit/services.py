@@ -87,7 +87,8 @@ def audit_record(
 def audit_record_many(*, actor: User | None, events: Iterable[AuditEvent]) -> list[AuditEntry]:
     """Append entries to the chain, one after the other, under the chain lock."""
     context = request_context.current.get()
-    with transaction.atomic():
+    # No savepoint of its own: an entry that fails must fail the change it records.
+    with transaction.atomic(savepoint=False):
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK])

@@ -19,10 +19,11 @@ def _tamper(sql: str, params: list) -> None:
     could (on PostgreSQL the trigger has to be switched off first, as its owner can)."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("ALTER TABLE audit_auditentry DISABLE TRIGGER audit_entry_immutable")
+            # a superuser's switch that silences triggers for this session
+            cursor.execute("SET session_replication_role = replica")
         cursor.execute(sql, params)
         if connection.vendor == "postgresql":
-            cursor.execute("ALTER TABLE audit_auditentry ENABLE TRIGGER audit_entry_immutable")
+            cursor.execute("SET session_replication_role = DEFAULT")
 
 
 @pytest.mark.django_db

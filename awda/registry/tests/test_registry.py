@@ -269,3 +269,59 @@ def test_choosing_a_governorate_offers_its_subdistricts(caseworker):
     )
     page = response.content.decode()
     assert "العامرية" in page and "الهول" not in page
+
+
+@pytest.mark.django_db
+def test_a_caseworker_moves_a_child_and_records_a_departure_from_the_pages(caseworker, household):
+    other = register(caseworker, reference="A-0002", members=[head(first_name_ar="هدى")])
+    client = logged_in(caseworker)
+    boy = household.members.get(relationship="child")
+    response = client.post(
+        f"/persons/{boy.pk}/move/",
+        {"reference": "A-0002", "relationship": "nephew_niece", "on": "2026-11-01"},
+    )
+    assert response.status_code == 302 and response["Location"] == f"/households/{other.pk}/"
+    boy.refresh_from_db()
+    assert boy.household == other and boy.relationship == "nephew_niece"
+    response = client.post(f"/persons/{boy.pk}/leave/", {"reason": "separated", "on": "2026-11-20"})
+    assert response.status_code == 302
+    boy.refresh_from_db()
+    assert boy.household is None
+    page = client.get(f"/persons/{boy.pk}/").content.decode()
+    assert "A-0001" in page and "A-0002" in page and "2026-11-20" in page
+
+
+@pytest.mark.django_db
+def test_moving_to_an_unknown_reference_says_so(caseworker, household, other_household):
+    boy = household.members.get(relationship="child")
+    response = logged_in(caseworker).post(
+        f"/persons/{boy.pk}/move/",
+        {"reference": "B-0001", "relationship": "child", "on": "2026-11-01"},
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["reference"]
+    boy.refresh_from_db()
+    assert boy.household == household
+
+
+@pytest.mark.django_db
+def test_editing_a_person_from_the_page_saves_documents_and_needs(caseworker, household):
+    mother = household.members.get(relationship="head")
+    client = logged_in(caseworker)
+    form = client.get(f"/persons/{mother.pk}/edit/").context["form"]
+    data = {k: v for k, v in form.initial.items() if v not in (None, [])}
+    data.update(
+        {
+            "version": mother.version,
+            "family_name_lat": "Al-Jubouri",
+            "doc_national_id": "held",
+            "needs": ["WR"],
+        }
+    )
+    response = client.post(f"/persons/{mother.pk}/edit/", data)
+    assert response.status_code == 302, response.context["form"].errors
+    mother.refresh_from_db()
+    assert mother.family_name_lat == "Al-Jubouri"
+    assert list(mother.documents.values_list("kind", "status")) == [("national_id", "held")]
+    assert list(mother.needs.values_list("code", flat=True)) == ["WR"]
+    assert mother.dob_precision == "exact"
