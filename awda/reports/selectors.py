@@ -51,8 +51,15 @@ def _by(field: str, labels: dict[str, str]) -> list[Row]:
         .values_list(f"household__{field}", "n")
     )
     keys = sorted(set(households) | set(people), key=lambda k: -(households.get(k) or 0))
+    unknown = _("not recorded")
     return _rows(
-        {labels.get(k, str(k or "—")): (households.get(k, 0), people.get(k, 0)) for k in keys}
+        {
+            (labels.get(k, str(k)) if k is not None else unknown): (
+                households.get(k, 0),
+                people.get(k, 0),
+            )
+            for k in keys
+        }
     )
 
 
