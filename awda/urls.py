@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from awda.accounts.api import TokenView
+from awda.audit.views import audit_log
 from awda.common import views as common_views
 from awda.registry.api import HouseholdViewSet, PersonViewSet
 from awda.reports.views import dashboard
@@ -26,6 +27,7 @@ urlpatterns = [
     path("accounts/", include("awda.accounts.urls")),
     path("referrals/", include("awda.cases.urls")),
     path("dashboard/", dashboard, name="dashboard"),
+    path("audit/", audit_log, name="audit_log"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", include((api_urls, "api"))),
     path("", include("awda.registry.urls")),

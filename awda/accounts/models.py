@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.crypto import salted_hmac
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from awda.accounts.roles import CAPABILITIES, Can, Role
@@ -32,7 +33,11 @@ class Organisation(models.Model):
         verbose_name = _("organisation")
 
     def __str__(self) -> str:
-        return self.slug
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.name_ar if (get_language() or "ar").startswith("ar") else self.name_en
 
 
 class User(AbstractUser):

@@ -27,6 +27,7 @@ class Can(StrEnum):
     REFER = "refer"
     RESPOND_TO_REFERRAL = "respond_to_referral"
     VIEW_HISTORY = "view_history"
+    SEARCH_AUDIT = "search_audit"
     VIEW_AGGREGATES = "view_aggregates"
     MANAGE_USERS = "manage_users"
 
@@ -51,7 +52,7 @@ CAPABILITIES: dict[str, frozenset[Can]] = {
             Can.VIEW_HISTORY,
         }
     ),
-    Role.DPO: frozenset(_STAFF | {Can.VIEW_HISTORY}),
+    Role.DPO: frozenset(_STAFF | {Can.VIEW_HISTORY, Can.SEARCH_AUDIT}),
     Role.ADMIN: frozenset(_STAFF | {Can.MANAGE_USERS}),
     # Donor viewers see aggregates and nothing about any person.
     Role.DONOR: frozenset({Can.VIEW_AGGREGATES}),

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
+from awda.accounts.models import User
 from awda.audit.models import GENESIS_HASH, AuditEntry
 
 
@@ -38,6 +40,30 @@ def audit_verify(*, chunk: int = 2000) -> ChainReport:
             return ChainReport(count, entry.seq, "its content does not match its hash", prev_hash)
         prev_hash, expected_seq = entry.hash, entry.seq + 1
     return ChainReport(count, None, "", prev_hash)
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    username: str = ""
+    action: str = ""
+    since: datetime.date | None = None
+    until: datetime.date | None = None
+
+
+def audit_search_for_user(user: User, filters: AuditFilters) -> QuerySet[AuditEntry]:
+    """What the users of the searcher's organisation did, newest first."""
+    if user.organisation_id is None:
+        return AuditEntry.objects.none()
+    entries = AuditEntry.objects.filter(organisation_id=user.organisation_id)
+    if filters.username:
+        entries = entries.filter(actor__username=filters.username)
+    if filters.action:
+        entries = entries.filter(action=filters.action)
+    if filters.since:
+        entries = entries.filter(at__date__gte=filters.since)
+    if filters.until:
+        entries = entries.filter(at__date__lte=filters.until)
+    return entries.select_related("actor", "organisation").order_by("-seq")
 
 
 def audit_history_for(targets: Iterable[tuple[str, str]]) -> QuerySet[AuditEntry]:

@@ -165,3 +165,26 @@ def test_a_failed_change_leaves_neither_the_change_nor_its_audit_entry(caseworke
         register(caseworker, reference="A-0001")  # the reference is taken
     assert AuditEntry.objects.count() == before
     assert caseworker.organisation.households.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_data_protection_officer_searches_what_their_organisation_did(
+    caseworker, household, other_household, org_a, org_b
+):
+    from awda.conftest import logged_in, make_user
+
+    dpo = make_user("dalia", org_a, "dpo")
+    client = logged_in(dpo)
+    page = client.get("/audit/", {"username": "alice", "action": "create"})
+    assert page.status_code == 200
+    shown = [entry for entry, _changes in page.context["rows"]]
+    assert shown and all(e.actor == caseworker and e.action == "create" for e in shown)
+    everything = [e for e, _c in client.get("/audit/").context["rows"]]
+    assert all(e.organisation_id == org_a.pk for e in everything)
+    assert (
+        AuditEntry.objects.filter(
+            actor=dpo, action="list", details__object_type="audit.auditentry"
+        ).count()
+        == 2
+    )
+    assert logged_in(caseworker).get("/audit/").status_code == 403
