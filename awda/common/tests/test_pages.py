@@ -111,3 +111,9 @@ def test_the_history_page_speaks_in_labels_and_place_names(caseworker, superviso
     page = logged_in(supervisor).get(f"/history/household/{household.pk}/").content.decode()
     assert "مخيم الهول (SY080006-HOL)" in page
     assert "camp_block" not in page
+
+
+@pytest.mark.django_db
+def test_pages_travel_compressed(caseworker, household):
+    response = logged_in(caseworker).get("/households/", HTTP_ACCEPT_ENCODING="gzip")
+    assert response["Content-Encoding"] == "gzip"
