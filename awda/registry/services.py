@@ -308,12 +308,11 @@ def person_update(*, by: User, person: Person, expected_version: int, data: Pers
                 relationship=data.relationship
             )
         _apply_person(current, data)
-        current.save()
         _write_person_details(current, data)
         changes = diff(before, _person_state(current), sensitive=SENSITIVE_PERSON_FIELDS)
         if changes:
             current.version += 1
-            current.save(update_fields=["version", "updated_at"])
+            current.save()
             audit_record(actor=by, action=Action.UPDATE, obj=current, changes=changes)
     return current
 
