@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "awda.audit",
     "awda.places",
     "awda.registry",
+    "awda.identity",
     "awda.cases",
     "awda.reports",
     "awda.demo",
