@@ -11,7 +11,7 @@ MYPY   := $(BIN)/mypy
 AWDA   := $(BIN)/awda
 STAMP  := $(VENV)/.installed
 
-.PHONY: install lint test demo bench messages clean
+.PHONY: install lint test demo bench bench-identity messages clean
 
 # The stamp is newer than pyproject.toml once the dependencies are installed, so a re-run
 # does nothing; editing pyproject.toml (or deleting .venv) reinstalls.
@@ -44,6 +44,10 @@ bench: install
 		$(PY) "$$script"; \
 	done; \
 	[ "$$found" = 1 ] || echo "no benchmarks yet"
+
+# Identity resolution against the generic Splink configuration (bench/identity.py).
+bench-identity: install
+	$(PY) bench/identity.py
 
 # compilemessages loads the settings, which need a SECRET_KEY; nothing is signed here,
 # so a fixed throwaway value will do.

@@ -146,10 +146,15 @@ def _merge_compounds(parts: list[str], arabic: bool) -> list[str]:
 
 def tokens(text: str | None) -> list[str]:
     """The names in a field, compounds kept together: "عبد الله" → ["عبدالله"]."""
+    return list(_tokens(text or ""))
+
+
+@lru_cache(maxsize=500_000)
+def _tokens(text: str) -> tuple[str, ...]:
     normal = normalise(text)
     if not normal:
-        return []
-    return _merge_compounds(normal.split(" "), is_arabic(normal))
+        return ()
+    return tuple(_merge_compounds(normal.split(" "), is_arabic(normal)))
 
 
 def strip_article(token: str) -> str:
@@ -166,6 +171,11 @@ def strip_article(token: str) -> str:
 
 def family_tokens(text: str | None) -> list[str]:
     """Family names without their article: "Al Jubouri" and "الجبوري" both → one token."""
+    return list(_family_tokens(text or ""))
+
+
+@lru_cache(maxsize=500_000)
+def _family_tokens(text: str) -> tuple[str, ...]:
     parts = tokens(text)
     if not is_arabic(" ".join(parts)):
         # "al jubouri" written apart
@@ -181,7 +191,7 @@ def family_tokens(text: str | None) -> list[str]:
             else:
                 joined.append(part)
         parts = joined
-    return [strip_article(p) for p in parts]
+    return tuple(strip_article(p) for p in parts)
 
 
 # -- 3. skeletons ---------------------------------------------------------------------------
