@@ -316,7 +316,14 @@ class HouseholdViewSet(
 
 @extend_schema_view(
     list=extend_schema(
-        parameters=[OpenApiParameter("household", OpenApiTypes.INT, description="household id")]
+        parameters=[
+            OpenApiParameter("household", OpenApiTypes.INT, description="household id"),
+            OpenApiParameter(
+                "search",
+                OpenApiTypes.STR,
+                description="names in Arabic or Latin script, any spelling; results best first",
+            ),
+        ]
     )
 )
 class PersonViewSet(
@@ -330,8 +337,11 @@ class PersonViewSet(
     queryset = Person.objects.none()
 
     def get_queryset(self) -> QuerySet[Person]:
+        params = self.request.query_params
         return selectors.person_list_for_user(
-            _user(self.request), household=_int(self.request.query_params.get("household"))
+            _user(self.request),
+            household=_int(params.get("household")),
+            search=params.get("search", "")[:100],
         )
 
     def get_object(self) -> Person:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404
@@ -135,31 +136,51 @@ def household_list_for_user(user: User, filters: HouseholdFilters) -> QuerySet[H
         queryset = queryset.filter(status=filters.status)
     term = filters.search.strip()
     if term:
-        matching_people = persons_visible_to(user).filter(
-            Q(first_name_ar__icontains=term)
-            | Q(family_name_ar__icontains=term)
-            | Q(first_name_lat__icontains=term)
-            | Q(family_name_lat__icontains=term)
+        from awda.identity.selectors import person_search_for_user
+
+        people = person_search_for_user(user, term)
+        position = {pk: index for index, pk in enumerate(people)}
+        rows = Person.objects.filter(pk__in=people).values_list("pk", "household_id")
+        households = list(
+            dict.fromkeys(h for _pk, h in sorted(rows, key=lambda r: position[r[0]]) if h)
         )
-        queryset = queryset.filter(
-            Q(reference__iexact=term) | Q(pk__in=matching_people.values("household_id"))
-        )
+        queryset = queryset.filter(Q(reference__iexact=term) | Q(pk__in=households))
+        relevance: Any = ranked(households)
+    else:
+        relevance = Value(0)
     heads = Person.objects.filter(relationship=Person.Relationship.HEAD)
     return (
         queryset.select_related(*_HOUSEHOLD_RELATED)
-        .annotate(member_count=Count("members"))
+        .annotate(member_count=Count("members"), relevance=relevance)
         .prefetch_related(Prefetch("members", queryset=heads, to_attr="heads"))
-        .order_by("-registered_on", "-id")
+        .order_by("relevance", "-registered_on", "-id")
     )
 
 
-def person_list_for_user(user: User, *, household: int | None = None) -> QuerySet[Person]:
+def ranked(ids: list[int]) -> Case:
+    """An ordering expression: the position of each id in `ids`, the rest last."""
+    return Case(
+        *(When(pk=pk, then=Value(position)) for position, pk in enumerate(ids)),
+        default=Value(len(ids)),
+    )
+
+
+def person_list_for_user(
+    user: User, *, household: int | None = None, search: str = ""
+) -> QuerySet[Person]:
+    """People the user may see; with `search`, those whose names sound like it, best first."""
     queryset = persons_visible_to(user)
+    order: list[Any] = ["id"]
     if household:
         queryset = queryset.filter(household_id=household)
-    return (
-        queryset.select_related("household").prefetch_related("documents", "needs").order_by("id")
-    )
+    if search.strip():
+        from awda.identity.selectors import person_search_for_user
+
+        found = person_search_for_user(user, search)
+        queryset = queryset.filter(pk__in=found)
+        order = [ranked(found), "id"]
+    related = queryset.select_related("household").prefetch_related("documents", "needs")
+    return related.order_by(*order)
 
 
 def audit_listing(

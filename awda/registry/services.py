@@ -25,6 +25,7 @@ from awda.audit.services import (
     event_for,
     snapshot,
 )
+from awda.identity.services import name_keys_refresh
 from awda.places.models import Place
 from awda.registry import validation
 from awda.registry.models import CivilDocument, Household, Membership, Person, SpecificNeed
@@ -244,11 +245,14 @@ def household_register(
                 changes=diff({}, snapshot(household, HOUSEHOLD_FIELDS)),
             )
         ]
+        persons = []
         for member in members:
-            _person, event = _create_person(
+            person, event = _create_person(
                 by=by, household=household, data=member, on=household.registered_on
             )
+            persons.append(person)
             events.append(event)
+        name_keys_refresh(persons)
         audit_record_many(actor=by, events=events)
     return household
 
@@ -313,6 +317,7 @@ def person_update(*, by: User, person: Person, expected_version: int, data: Pers
         if changes:
             current.version += 1
             current.save()
+            name_keys_refresh([current])
             audit_record(actor=by, action=Action.UPDATE, obj=current, changes=changes)
     return current
 
@@ -353,6 +358,7 @@ def member_add(
             by=by, household=locked, data=data, on=on or timezone.localdate()
         )
         event.action = Action.MEMBER_JOIN
+        name_keys_refresh([person])
         audit_record_many(actor=by, events=[event])
     return person
 

@@ -1,0 +1,93 @@
+"""Name search: people whose names sound like the query, in either script, ranked, among
+those the user may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Q
+
+from awda.accounts.models import User
+from awda.identity.models import NameKey
+from awda.identity.names import coarse, normalise, skeleton, strip_article, tokens
+from awda.registry.models import Person
+from awda.registry.selectors import persons_visible_to
+
+MAX_RESULTS = 200
+
+
+@dataclass(frozen=True)
+class QueryKeys:
+    skeletons: frozenset[str]
+    coarse: frozenset[str]
+    words: tuple[str, ...]
+
+    @classmethod
+    def of(cls, query: str) -> QueryKeys:
+        words = tuple(tokens(query))
+        skeletons = set()
+        for word in words:
+            for form in {word, strip_article(word)}:
+                if skeleton(form):
+                    skeletons.add(skeleton(form))
+        return cls(frozenset(skeletons), frozenset(coarse(s) for s in skeletons), words)
+
+
+def person_search_for_user(user: User, query: str, *, limit: int = MAX_RESULTS) -> list[int]:
+    """Ids of visible people matching `query`, best first.
+
+    Each query word counts when it shares a skeleton with one of the person's names (in
+    Arabic or Latin spelling), and half when only the coarse skeleton agrees. People who
+    match every word come first; among equals, an exact spelling of a query word and then
+    the most recent registration win."""
+    keys = QueryKeys.of(query)
+    if not keys.skeletons:
+        return []
+    wanted = max(1, len(keys.skeletons))
+    rows = (
+        NameKey.objects.filter(
+            Q(kind=NameKey.Kind.SKELETON, key__in=keys.skeletons)
+            | Q(kind=NameKey.Kind.COARSE, key__in=keys.coarse)
+        )
+        .filter(person__in=persons_visible_to(user).values("pk"))
+        .values("person")
+        .annotate(
+            exact=Count("key", filter=Q(kind=NameKey.Kind.SKELETON), distinct=True),
+            loose=Count("key", filter=Q(kind=NameKey.Kind.COARSE), distinct=True),
+        )
+        .filter(
+            Q(exact__gte=wanted)
+            | Q(loose__gte=len(keys.coarse))
+            | Q(exact__gte=wanted - 1, exact__gt=0)
+        )
+        .order_by("-exact", "-loose", "-person")[: limit * 2]
+    )
+    scored = [(r["exact"] * 2 + r["loose"], r["person"]) for r in rows]
+    if keys.words:
+        spelled = _spelled(keys.words, [pk for _score, pk in scored])
+        scored = [(score + (1 if pk in spelled else 0), pk) for score, pk in scored]
+    scored.sort(key=lambda item: (-item[0], -item[1]))
+    return [pk for _score, pk in scored[:limit]]
+
+
+def _spelled(words: tuple[str, ...], ids: list[int]) -> set[int]:
+    """People whose names contain every query word as written (normalised)."""
+    found = set()
+    fields = (
+        "first_name_ar",
+        "father_name_ar",
+        "grandfather_name_ar",
+        "family_name_ar",
+        "first_name_lat",
+        "father_name_lat",
+        "grandfather_name_lat",
+        "family_name_lat",
+    )
+    for row in Person.objects.filter(pk__in=ids).values("pk", *fields):
+        names = set(tokens(" ".join(normalise(row[f]) for f in fields if row[f])))
+        if all(
+            word in names or strip_article(word) in {strip_article(n) for n in names}
+            for word in words
+        ):
+            found.add(row["pk"])
+    return found
