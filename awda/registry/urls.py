@@ -10,6 +10,7 @@ urlpatterns = [
     path("households/<int:pk>/", views.household_detail, name="household_detail"),
     path("households/<int:pk>/edit/", views.household_edit, name="household_edit"),
     path("households/<int:pk>/members/new/", views.member_add, name="member_add"),
+    path("persons/similar/", views.similar_persons, name="similar_persons"),
     path("persons/<int:pk>/", views.person_detail, name="person_detail"),
     path("persons/<int:pk>/edit/", views.person_edit, name="person_edit"),
     path("persons/<int:pk>/leave/", views.person_leave, name="person_leave"),

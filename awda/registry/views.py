@@ -16,6 +16,7 @@ from awda.audit.selectors import audit_history_for
 from awda.audit.services import object_type_of
 from awda.cases.selectors import referrals_for_user
 from awda.common.views import acting_user, paginate, requires
+from awda.identity.selectors import person_search_for_user
 from awda.places.models import Place
 from awda.registry import selectors, services
 from awda.registry.countries import NATIONALITIES
@@ -360,6 +361,36 @@ def record_history(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         "registry/history.html",
         {"record": record, "kind": kind, "page": page, "rows": rows},
     )
+
+
+@require_GET
+@requires(Can.REGISTER)
+def similar_persons(request: HttpRequest) -> HttpResponse:
+    """People already registered whose names sound like the member being typed (HTMX),
+    so that a caseworker sees a possible duplicate before saving."""
+    user = acting_user(request)
+    prefix = request.GET.get("prefix", "")[:20]
+    parts = [
+        request.GET.get(f"{prefix}-{field}", "")[:60]
+        for field in (
+            "first_name_ar",
+            "father_name_ar",
+            "family_name_ar",
+            "first_name_lat",
+            "family_name_lat",
+        )
+    ]
+    query = " ".join(p for p in parts if p.strip())
+    people: list[Person] = []
+    if len(query.split()) >= 2:
+        found = person_search_for_user(user, query, limit=5)
+        people = list(
+            Person.objects.filter(pk__in=found)
+            .select_related("household", "household__camp")
+            .order_by(selectors.ranked(found))
+        )
+        selectors.audit_listing(user, people, filters={"similar_to_new_registration": True})
+    return render(request, "registry/_similar.html", {"people": people})
 
 
 @require_GET
