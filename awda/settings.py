@@ -162,6 +162,12 @@ if HTTPS:
 if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Background tasks: "thread" runs them in the web process (the embedded default),
+# "worker" leaves them to `awda run_tasks`.
+AWDA_TASKS = env_str("AWDA_TASKS") or "thread"
+if AWDA_TASKS not in ("thread", "worker", "inline"):
+    raise ImproperlyConfigured("AWDA_TASKS must be thread or worker.")
+
 # API tokens live AWDA_TOKEN_MINUTES.
 API_TOKEN_MINUTES = env_int("AWDA_TOKEN_MINUTES", 60, minimum=1)
 

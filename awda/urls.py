@@ -26,6 +26,7 @@ urlpatterns = [
     path("healthz", common_views.healthz, name="healthz"),
     path("accounts/", include("awda.accounts.urls")),
     path("referrals/", include("awda.cases.urls")),
+    path("duplicates/", include("awda.identity.urls")),
     path("dashboard/", dashboard, name="dashboard"),
     path("audit/", audit_log, name="audit_log"),
     path("i18n/setlang/", set_language, name="set_language"),

@@ -28,6 +28,7 @@ class Can(StrEnum):
     RESPOND_TO_REFERRAL = "respond_to_referral"
     VIEW_HISTORY = "view_history"
     SEARCH_AUDIT = "search_audit"
+    REVIEW_DUPLICATES = "review_duplicates"
     VIEW_AGGREGATES = "view_aggregates"
     MANAGE_USERS = "manage_users"
 
@@ -50,6 +51,7 @@ CAPABILITIES: dict[str, frozenset[Can]] = {
             Can.REFER,
             Can.RESPOND_TO_REFERRAL,
             Can.VIEW_HISTORY,
+            Can.REVIEW_DUPLICATES,
         }
     ),
     Role.DPO: frozenset(_STAFF | {Can.VIEW_HISTORY, Can.SEARCH_AUDIT}),

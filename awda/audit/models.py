@@ -50,6 +50,10 @@ class Action(models.TextChoices):
     ACCEPT = "accept", _("accepted")
     DECLINE = "decline", _("declined")
     IMPORT = "import", _("imported")
+    SCAN = "scan", _("searched for duplicates")
+    MERGE = "merge", _("merged")
+    UNMERGE = "unmerge", _("merge undone")
+    REJECT = "reject", _("marked as different people")
 
 
 class AuditEntry(models.Model):

@@ -5,10 +5,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
 
 from awda.accounts.models import User
-from awda.identity.models import NameKey
+from awda.accounts.roles import Can
+from awda.audit.models import Action
+from awda.audit.services import audit_record
+from awda.common.models import Task
+from awda.identity.models import MatchCandidate, Merge, NameKey
 from awda.identity.names import coarse, normalise, skeleton, strip_article, tokens
 from awda.registry.models import Person
 from awda.registry.selectors import persons_visible_to
@@ -49,7 +54,7 @@ def person_search_for_user(user: User, query: str, *, limit: int = MAX_RESULTS) 
             Q(kind=NameKey.Kind.SKELETON, key__in=keys.skeletons)
             | Q(kind=NameKey.Kind.COARSE, key__in=keys.coarse)
         )
-        .filter(person__in=persons_visible_to(user).values("pk"))
+        .filter(person__in=persons_visible_to(user).filter(merged_into__isnull=True).values("pk"))
         .values("person")
         .annotate(
             exact=Count("key", filter=Q(kind=NameKey.Kind.SKELETON), distinct=True),
@@ -91,3 +96,74 @@ def _spelled(words: tuple[str, ...], ids: list[int]) -> set[int]:
         ):
             found.add(row["pk"])
     return found
+
+
+def _organisation(user: User) -> int:
+    if user.organisation_id is None:
+        raise Http404
+    return user.organisation_id
+
+
+def candidates_for_user(user: User) -> QuerySet[MatchCandidate]:
+    """Pairs to review that touch the user's organisation. A pair across organisations is
+    listed too, but its other side stays hidden (see the template)."""
+    if not user.can(Can.REVIEW_DUPLICATES) or user.organisation_id is None:
+        return MatchCandidate.objects.none()
+    own = user.organisation_id
+    return (
+        MatchCandidate.objects.filter(
+            Q(person_a__organisation_id=own) | Q(person_b__organisation_id=own),
+            status=MatchCandidate.Status.PENDING,
+        )
+        .select_related(
+            "person_a", "person_b", "person_a__household", "person_b__household",
+            "person_a__organisation", "person_b__organisation",
+        )
+        .order_by("-score", "pk")
+    )  # fmt: skip
+
+
+def candidate_get_for_user(user: User, pk: int | str) -> MatchCandidate:
+    """A pair both of whose registrations belong to the user's organisation, or 404."""
+    own = _organisation(user)
+    try:
+        candidate = MatchCandidate.objects.select_related(
+            "person_a", "person_b", "person_a__household", "person_b__household"
+        ).get(pk=pk, person_a__organisation_id=own, person_b__organisation_id=own)
+    except (MatchCandidate.DoesNotExist, ValueError):
+        raise Http404 from None
+    if not user.can(Can.REVIEW_DUPLICATES):
+        raise Http404
+    audit_record(
+        actor=user, action=Action.VIEW, obj=candidate.person_a, details={"candidate": candidate.pk}
+    )
+    audit_record(
+        actor=user, action=Action.VIEW, obj=candidate.person_b, details={"candidate": candidate.pk}
+    )
+    return candidate
+
+
+def merge_get_for_user(user: User, pk: int | str) -> Merge:
+    own = _organisation(user)
+    if not user.can(Can.REVIEW_DUPLICATES):
+        raise Http404
+    try:
+        return Merge.objects.select_related("candidate__person_a", "candidate__person_b").get(
+            pk=pk, survivor__organisation_id=own, merged__organisation_id=own
+        )
+    except (Merge.DoesNotExist, ValueError):
+        raise Http404 from None
+
+
+def merges_of(person: Person) -> QuerySet[Merge]:
+    """Merges this registration took part in, as survivor or as the one folded in."""
+    return Merge.objects.filter(Q(survivor=person) | Q(merged=person)).select_related(
+        "survivor", "merged", "merged_by", "undone_by"
+    )
+
+
+def task_get_for_user(user: User, pk: int | str) -> Task:
+    try:
+        return Task.objects.get(pk=pk, organisation_id=_organisation(user))
+    except (Task.DoesNotExist, ValueError):
+        raise Http404 from None

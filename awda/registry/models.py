@@ -155,6 +155,11 @@ class Person(models.Model):
         blank=True,
         help_text=_("Leave empty when it is the household's."),
     )
+    # Set when a reviewer confirmed that this registration is the same person as another:
+    # the record stays (the merge can be undone) but is shown only through the survivor.
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_registrations"
+    )
     version = models.PositiveIntegerField(default=1)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
@@ -212,6 +217,7 @@ class Membership(models.Model):
         SEPARATED = "separated", _("Separated from the family")
         DECEASED = "deceased", _("Deceased")
         CORRECTION = "correction", _("Registered in error")
+        MERGED = "merged", _("Same person as another registration")
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="memberships")
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="memberships")

@@ -169,7 +169,7 @@ def person_list_for_user(
     user: User, *, household: int | None = None, search: str = ""
 ) -> QuerySet[Person]:
     """People the user may see; with `search`, those whose names sound like it, best first."""
-    queryset = persons_visible_to(user)
+    queryset = persons_visible_to(user).filter(merged_into__isnull=True)
     order: list[Any] = ["id"]
     if household:
         queryset = queryset.filter(household_id=household)

@@ -16,7 +16,7 @@ from awda.audit.selectors import audit_history_for
 from awda.audit.services import object_type_of
 from awda.cases.selectors import referrals_for_user
 from awda.common.views import acting_user, paginate, requires
-from awda.identity.selectors import person_search_for_user
+from awda.identity.selectors import merges_of, person_search_for_user
 from awda.places.models import Place
 from awda.registry import selectors, services
 from awda.registry.countries import NATIONALITIES
@@ -227,6 +227,8 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "memberships": person.memberships.select_related("household").order_by(
                 "started_on", "id"
             ),
+            "merges": merges_of(person),
+            "can_review_duplicates": user.can(Can.REVIEW_DUPLICATES),
             "can_edit": own and user.can(Can.EDIT_REGISTRY),
             "can_view_history": user.can(Can.VIEW_HISTORY),
         },
