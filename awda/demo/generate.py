@@ -26,6 +26,8 @@ from awda.audit.models import Action
 from awda.audit.services import audit_record_many, event_for
 from awda.cases.models import Referral
 from awda.cases.services import referral_accept, referral_create, referral_decline
+from awda.common.models import Task
+from awda.common.tasks import task_run
 from awda.demo import names
 from awda.places.models import Place
 from awda.registry.models import CivilDocument, Household, Person, SpecificNeed
@@ -659,7 +661,7 @@ class _Planner:
     # -- duplicates
 
     def duplicate(self, original: _Household, org: str) -> _Household:
-        """The same family registered again by another organisation, written differently."""
+        """The same family registered again, written differently."""
         rng = self.rng
         arabic_variants = [
             v for v in ("hamza", "ta", "ya", "abd", "al", "grandfather") if rng.random() < 0.45
@@ -874,7 +876,9 @@ def load_demo(*, households: int = 2000, seed: int = 2026, password: str) -> Dem
     ]
     pairs: list[tuple[_Household, _Household]] = []
     for original in rng.sample(originals, planted):
-        other = "org-b" if original.org == "org-a" else "org-a"
+        # Half again by the same organisation (another intake round), half by the other.
+        same = rng.random() < 0.5
+        other = original.org if same else ("org-b" if original.org == "org-a" else "org-a")
         pairs.append((original, planner.duplicate(original, other)))
     duplicates = [duplicate for _original, duplicate in pairs]
     original_ids = {id(h) for h in originals}
@@ -923,6 +927,11 @@ def load_demo(*, households: int = 2000, seed: int = 2026, password: str) -> Dem
             orgs,
             random.Random(f"{seed}-referrals"),
         )
+    # The review queue of the demo is filled as a supervisor's scan would fill it.
+    scan = Task.objects.create(
+        kind="identity.scan", created_by=users["supervisor.a"], organisation=orgs["org-a"]
+    )
+    task_run(scan.pk)
     summary = _counts(created=True, planted=planted)
     summary.duplicate_pairs = [
         (

@@ -124,7 +124,6 @@ def test_planted_duplicates(demo):
     assert demo.planted_duplicates >= 2
     assert len(demo.duplicate_pairs) == demo.planted_duplicates
     for (org_1, ref_1), (org_2, ref_2) in demo.duplicate_pairs:
-        assert org_1 != org_2
         original = Household.objects.get(organisation__slug=org_1, reference=ref_1)
         duplicate = Household.objects.get(organisation__slug=org_2, reference=ref_2)
         assert original.nationality == duplicate.nationality
@@ -136,6 +135,24 @@ def test_planted_duplicates(demo):
         assert head_2.date_of_birth is not None
         assert head_1.date_of_birth.year == head_2.date_of_birth.year
         assert 0 <= original.members.count() - duplicate.members.count() <= 1
+
+
+@pytest.mark.django_db
+def test_the_review_queue_holds_the_planted_duplicates(demo):
+    from awda.common.models import Task
+    from awda.identity.models import MatchCandidate
+
+    assert Task.objects.get(kind="identity.scan").status == "done"
+    heads = {
+        (org, ref): Household.objects.get(organisation__slug=org, reference=ref)
+        .members.get(relationship=Person.Relationship.HEAD)
+        .pk
+        for pair in demo.duplicate_pairs
+        for org, ref in pair
+    }
+    found = {frozenset((c.person_a_id, c.person_b_id)) for c in MatchCandidate.objects.all()}
+    planted = [frozenset((heads[a], heads[b])) for a, b in demo.duplicate_pairs]
+    assert sum(pair in found for pair in planted) >= len(planted) // 2
 
 
 @pytest.mark.django_db
