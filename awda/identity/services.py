@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -15,8 +18,8 @@ from awda.accounts.roles import Can
 from awda.audit.models import Action
 from awda.audit.services import audit_record
 from awda.common.models import Task
-from awda.common.tasks import Progress, task
-from awda.identity.dedup import find_duplicates
+from awda.common.tasks import Progress, task, task_enqueue
+from awda.identity.dedup import find_duplicates, read_registrations
 from awda.identity.models import MatchCandidate, Merge, NameKey
 from awda.identity.names import coarse, family_tokens, skeleton, tokens
 from awda.registry.models import CivilDocument, Membership, Person, SpecificNeed
@@ -297,3 +300,85 @@ def merge_undo(*, merge: Merge, by: User) -> Merge:
             details={"merge": current.pk},
         )
     return current
+
+
+# -- an incoming list against itself and the registry ----------------------------------------
+
+
+def incoming_list_path(task_pk: int) -> Path:
+    folder = Path(settings.VAR_DIR) / "tasks"
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return folder / f"{task_pk}.csv"
+
+
+def incoming_list_check_start(*, by: User, content: bytes) -> Task:
+    """Check a registration list (the dedup-file columns) before it is imported. The file
+    is read once here, so that a bad row is reported at once by number, and kept outside
+    the web root only until the task has read it."""
+    if not by.can(Can.REGISTER):
+        raise PermissionDenied
+    with tempfile.NamedTemporaryFile(suffix=".csv") as probe:
+        probe.write(content)
+        probe.flush()
+        rows = sum(1 for _ in read_registrations(Path(probe.name)))  # raises InputError
+    with transaction.atomic():
+        queued = task_enqueue(kind="identity.incoming_list", by=by, params={"rows": rows})
+        incoming_list_path(queued.pk).write_bytes(content)
+    return queued
+
+
+@task("identity.incoming_list")
+def incoming_list_check(current: Task, progress: Progress) -> dict[str, Any]:
+    path = incoming_list_path(current.pk)
+    try:
+        progress(5, "reading the list")
+        incoming = [
+            (n, {**r, "unique_id": f"f:{r['unique_id']}"}) for n, r in read_registrations(path)
+        ]
+    finally:
+        path.unlink(missing_ok=True)
+    progress(15, "reading the registry")
+    people = Person.objects.filter(merged_into__isnull=True).select_related("organisation")
+    owners: dict[str, str] = {}
+    registry = []
+    for person in people.iterator(chunk_size=5000):
+        row = _registration(person)
+        row["unique_id"] = f"r:{person.pk}"
+        owners[row["unique_id"]] = person.organisation.slug
+        registry.append((0, row))
+    progress(30, f"comparing {len(incoming)} rows with {len(registry)} registrations")
+    result = find_duplicates([*incoming, *registry])
+    progress(90, "writing the report")
+    members: dict[str, list[str]] = {}
+    for uid, cluster_id in result.clusters.items():
+        members.setdefault(cluster_id, []).append(uid)
+    own = current.organisation.slug if current.organisation else ""
+    flagged = []
+    for uid in sorted((u for u, _r in ((r["unique_id"], r) for _n, r in incoming)), key=_natural):
+        group = members[result.clusters[uid]]
+        in_file = [u[2:] for u in group if u.startswith("f:") and u != uid]
+        in_registry = [u for u in group if u.startswith("r:")]
+        if not in_file and not in_registry:
+            continue
+        flagged.append(
+            {
+                "row": uid[2:],
+                "same_as_rows": in_file,
+                # Your organisation's people by id; another organisation's only by name.
+                "registered": [int(u[2:]) for u in in_registry if owners[u] == own],
+                "registered_elsewhere": sorted(
+                    {owners[u] for u in in_registry if owners[u] != own}
+                ),
+            }
+        )
+    audit_record(
+        actor=current.created_by,
+        action=Action.SCAN,
+        details={"task": current.pk, "incoming_rows": len(incoming), "flagged_rows": len(flagged)},
+    )
+    return {"rows": len(incoming), "registrations": len(registry), "flagged": flagged}
+
+
+def _natural(uid: str) -> tuple[int, str]:
+    tail = uid[2:]
+    return (int(tail), "") if tail.isdigit() else (1 << 62, tail)

@@ -4,8 +4,10 @@ organisation sees only its own side."""
 from __future__ import annotations
 
 import datetime
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 from awda.audit.models import AuditEntry
 from awda.common.models import Task
@@ -16,7 +18,7 @@ from awda.registry.models import Person
 
 
 @pytest.fixture(autouse=True)
-def _inline_tasks(settings):
+def _inline_tasks(settings):  # noqa: F811 - pytest-django's settings fixture
     settings.AWDA_TASKS = "inline"
 
 
@@ -216,3 +218,69 @@ def test_a_pair_across_organisations_shows_each_side_only_its_own(
         assert page.count("نور حامد") == 1  # its own side, never the other's
         assert "resolve through a referral" in page or "إحالة" in page
         assert logged_in(user).get(f"/duplicates/{candidate.pk}/").status_code == 404
+
+
+LIST = (
+    "unique_id,first_name,father_name,grandfather_name,family_name,sex,dob,camp,block,governorate,agency\n"
+    "101,Khadija,Abdullah,Salem,Al-Ukaidi,F,1988,hol,p1-b1,,agency_z\n"
+    "102,زينب,حسين,علي,الشمري,F,1990-04-23,hol,p1-b2,,agency_z\n"
+    "103,زينب,حسين,علي,شمري,F,1990-04-23,hol,p1-b3,,agency_z\n"
+    "104,سلمان,داود,,الطائي,M,1970-01-01,hol,p1-b4,,agency_z\n"
+)
+
+
+@pytest.mark.django_db
+def test_an_incoming_list_is_checked_against_itself_and_the_registry(
+    caseworker, twice_registered, django_capture_on_commit_callbacks
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = logged_in(caseworker)
+    upload = SimpleUploadedFile("list.csv", LIST.encode("utf-8"), content_type="text/csv")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/duplicates/check-list/", {"file": upload})
+    check = Task.objects.get(kind="identity.incoming_list")
+    assert response["Location"] == f"/duplicates/tasks/{check.pk}/"
+    assert check.status == "done" and check.result["rows"] == 4
+    flagged = {f["row"]: f for f in check.result["flagged"]}
+    khadija = twice_registered[0].members.get(relationship="head")
+    assert khadija.pk in flagged["101"]["registered"]  # Latin list, Arabic registry
+    assert flagged["102"]["same_as_rows"] == ["103"]
+    assert "104" not in flagged
+    page = client.get(f"/duplicates/tasks/{check.pk}/").content.decode()
+    assert f"/persons/{khadija.pk}/" in page
+    assert not list((Path(settings.VAR_DIR) / "tasks").glob("*.csv"))  # the upload is gone
+
+
+@pytest.mark.django_db
+def test_a_list_with_a_bad_row_is_refused_naming_the_row(caseworker):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    bad = LIST + "105,علي,,,,M,1990-02-31x,,,,\n"
+    upload = SimpleUploadedFile("list.csv", bad.encode("utf-8"), content_type="text/csv")
+    response = logged_in(caseworker).post("/duplicates/check-list/", {"file": upload})
+    assert response.status_code == 200
+    assert "row 6, column dob" in response.content.decode()
+    assert not Task.objects.exists()
+
+
+@pytest.mark.django_db
+def test_another_organisations_registrations_are_named_only_by_organisation(
+    other_caseworker, twice_registered, django_capture_on_commit_callbacks
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("list.csv", LIST.encode("utf-8"), content_type="text/csv")
+    with django_capture_on_commit_callbacks(execute=True):
+        logged_in(other_caseworker).post("/duplicates/check-list/", {"file": upload})
+    check = Task.objects.get(kind="identity.incoming_list")
+    flagged = {f["row"]: f for f in check.result["flagged"]}
+    assert flagged["101"]["registered"] == [] and flagged["101"]["registered_elsewhere"] == [
+        "org-a"
+    ]
+    assert (
+        logged_in(twice_registered[0].registered_by)
+        .get(f"/duplicates/tasks/{check.pk}/")
+        .status_code
+        == 404
+    )
