@@ -7,7 +7,7 @@ import datetime
 from pathlib import Path
 
 import pytest
-from django.conf import settings
+from django.conf import settings as django_settings
 
 from awda.audit.models import AuditEntry
 from awda.common.models import Task
@@ -18,7 +18,7 @@ from awda.registry.models import Person
 
 
 @pytest.fixture(autouse=True)
-def _inline_tasks(settings):  # noqa: F811 - pytest-django's settings fixture
+def _inline_tasks(settings):
     settings.AWDA_TASKS = "inline"
 
 
@@ -249,7 +249,7 @@ def test_an_incoming_list_is_checked_against_itself_and_the_registry(
     assert "104" not in flagged
     page = client.get(f"/duplicates/tasks/{check.pk}/").content.decode()
     assert f"/persons/{khadija.pk}/" in page
-    assert not list((Path(settings.VAR_DIR) / "tasks").glob("*.csv"))  # the upload is gone
+    assert not list((Path(django_settings.VAR_DIR) / "tasks").glob("*.csv"))  # the upload is gone
 
 
 @pytest.mark.django_db
