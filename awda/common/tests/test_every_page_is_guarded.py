@@ -96,3 +96,32 @@ def test_the_referral_answer_is_only_for_the_receiving_organisation(
     assert Client().post(f"/referrals/{referral.pk}/accept/").status_code == 302
     referral.refresh_from_db()
     assert referral.status == "pending"
+
+
+DUPLICATE_PAGES = ["/duplicates/", "/duplicates/check-list/"]
+
+
+@pytest.mark.django_db
+def test_duplicate_pages_are_closed_to_anonymous_users_and_donors(donor):
+    for url in DUPLICATE_PAGES:
+        response = Client().get(url)
+        assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+        assert logged_in(donor).get(url).status_code == 403
+
+
+@pytest.mark.django_db
+def test_a_merge_of_another_organisation_cannot_be_undone(supervisor, org_b, caseworker):
+    import datetime
+
+    from awda.conftest import head, make_user, register
+    from awda.identity.models import MatchCandidate, Merge
+    from awda.identity.services import candidate_merge
+
+    one = register(caseworker, reference="A-1", members=[head()]).members.get()
+    two = register(caseworker, reference="A-2", members=[head(date_of_birth=datetime.date(1990, 7, 1), dob_precision="year")]).members.get()
+    candidate = MatchCandidate.objects.create(person_a=one, person_b=two, score=0.99, evidence={})
+    merge = candidate_merge(candidate=candidate, by=supervisor, survivor=one)
+    stranger = make_user("olga", org_b, "supervisor")
+    assert logged_in(stranger).post(f"/duplicates/merges/{merge.pk}/undo/").status_code == 404
+    assert logged_in(caseworker).post(f"/duplicates/merges/{merge.pk}/undo/").status_code == 403
+    assert Merge.objects.get().undone_at is None
