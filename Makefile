@@ -35,15 +35,10 @@ test: install messages
 demo: install messages
 	scripts/demo
 
+# Page weight and name-search latency (bench/page_weight.py, bench/search.py).
 bench: install
-	@set -e; found=0; \
-	for script in bench/*.py; do \
-		[ -e "$$script" ] || continue; \
-		found=1; \
-		echo "== $$script =="; \
-		$(PY) "$$script"; \
-	done; \
-	[ "$$found" = 1 ] || echo "no benchmarks yet"
+	$(PY) bench/page_weight.py
+	$(PY) bench/search.py
 
 # Identity resolution against the generic Splink configuration (bench/identity.py).
 bench-identity: install
