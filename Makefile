@@ -42,6 +42,7 @@ bench: install
 
 # Identity resolution against the generic Splink configuration (bench/identity.py).
 bench-identity: install
+	$(PY) bench/translit.py
 	$(PY) bench/identity.py
 
 # compilemessages loads the settings, which need a SECRET_KEY; nothing is signed here,
