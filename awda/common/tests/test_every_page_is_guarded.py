@@ -118,7 +118,11 @@ def test_a_merge_of_another_organisation_cannot_be_undone(supervisor, org_b, cas
     from awda.identity.services import candidate_merge
 
     one = register(caseworker, reference="A-1", members=[head()]).members.get()
-    two = register(caseworker, reference="A-2", members=[head(date_of_birth=datetime.date(1990, 7, 1), dob_precision="year")]).members.get()
+    two = register(
+        caseworker,
+        reference="A-2",
+        members=[head(date_of_birth=datetime.date(1990, 7, 1), dob_precision="year")],
+    ).members.get()
     candidate = MatchCandidate.objects.create(person_a=one, person_b=two, score=0.99, evidence={})
     merge = candidate_merge(candidate=candidate, by=supervisor, survivor=one)
     stranger = make_user("olga", org_b, "supervisor")
