@@ -14,7 +14,7 @@ from awda.audit.models import Action
 from awda.audit.services import audit_record
 from awda.common.models import Task
 from awda.identity.models import MatchCandidate, Merge, NameKey
-from awda.identity.names import coarse, normalise, skeleton, strip_article, tokens
+from awda.identity.names import coarse, skeleton, strip_article, tokens
 from awda.registry.models import Person
 from awda.registry.selectors import persons_visible_to
 
@@ -68,34 +68,46 @@ def person_search_for_user(user: User, query: str, *, limit: int = MAX_RESULTS) 
         .order_by("-exact", "-loose", "-person")[: limit * 2]
     )
     scored = [(r["exact"] * 2 + r["loose"], r["person"]) for r in rows]
-    if keys.words:
-        spelled = _spelled(keys.words, [pk for _score, pk in scored])
-        scored = [(score + (1 if pk in spelled else 0), pk) for score, pk in scored]
+    bonus = _order_and_spelling(keys.words, [pk for _score, pk in scored])
+    scored = [(score + bonus.get(pk, 0.0), pk) for score, pk in scored]
     scored.sort(key=lambda item: (-item[0], -item[1]))
     return [pk for _score, pk in scored[:limit]]
 
 
-def _spelled(words: tuple[str, ...], ids: list[int]) -> set[int]:
-    """People whose names contain every query word as written (normalised)."""
-    found = set()
-    fields = (
-        "first_name_ar",
-        "father_name_ar",
-        "grandfather_name_ar",
-        "family_name_ar",
-        "first_name_lat",
-        "father_name_lat",
-        "grandfather_name_lat",
-        "family_name_lat",
-    )
+_PARTS = ("first_name", "father_name", "grandfather_name", "family_name")
+
+
+def _order_and_spelling(words: tuple[str, ...], ids: list[int]) -> dict[int, float]:
+    """People type a name in its order (first, father, grandfather, family): a query
+    whose first word is the person's first name, and whose next words follow the rest of
+    the name in order, ranks that person above a child who has the same names one place
+    along (siblings' father is the query's first name). Exact spellings add a little."""
+    fields = [f"{part}_{script}" for part in _PARTS for script in ("ar", "lat")]
+    bonus: dict[int, float] = {}
+    query = [skeleton(strip_article(w)) for w in words]
     for row in Person.objects.filter(pk__in=ids).values("pk", *fields):
-        names = set(tokens(" ".join(normalise(row[f]) for f in fields if row[f])))
-        if all(
-            word in names or strip_article(word) in {strip_article(n) for n in names}
-            for word in words
-        ):
-            found.add(row["pk"])
-    return found
+        chain = []
+        spelled = set()
+        for part in _PARTS:
+            sounds = set()
+            for script in ("ar", "lat"):
+                for token in tokens(row[f"{part}_{script}"]):
+                    sounds.add(skeleton(strip_article(token)))
+                    spelled.add(strip_article(token))
+            chain.append(sounds)
+        score = 0.0
+        if query and query[0] in chain[0]:
+            score += 2.0
+            position = 1
+            for sound in query[1:]:
+                later = [i for i in range(position, len(chain)) if sound in chain[i]]
+                if later:
+                    score += 0.5
+                    position = later[0] + 1
+        if all(strip_article(w) in spelled for w in words):
+            score += 1.0
+        bonus[row["pk"]] = score
+    return bonus
 
 
 def _organisation(user: User) -> int:

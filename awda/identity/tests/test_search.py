@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from awda.audit.models import AuditEntry
-from awda.conftest import api_client, head, logged_in, register
+from awda.conftest import api_client, child, head, logged_in, register
 from awda.identity.selectors import person_search_for_user
 from awda.registry.models import Person
 
@@ -154,3 +154,35 @@ def test_the_similar_panel_is_for_registering_users_of_the_same_organisation(
     query = {"prefix": "m", "m-first_name_ar": "ابراهيم", "m-family_name_ar": "الجبوري"}
     assert "A-1" not in logged_in(other_caseworker).get("/persons/similar/", query).content.decode()
     assert logged_in(donor).get("/persons/similar/", query).status_code == 403
+
+
+@pytest.mark.django_db
+def test_a_name_typed_in_order_ranks_the_person_above_the_children_who_carry_it(caseworker):
+    register(
+        caseworker,
+        reference="A-9",
+        members=[
+            head(
+                first_name_ar="سعيد",
+                father_name_ar="عبد الله",
+                grandfather_name_ar="حمد",
+                family_name_ar="الشمري",
+                sex="M",
+            ),
+            child(
+                first_name_ar="عمر",
+                father_name_ar="سعيد",
+                grandfather_name_ar="عبد الله",
+                family_name_ar="الشمري",
+            ),
+            child(
+                first_name_ar="مريم",
+                father_name_ar="سعيد",
+                grandfather_name_ar="عبد الله",
+                family_name_ar="الشمري",
+                sex="F",
+            ),
+        ],
+    )
+    assert _names(caseworker, "سعيد عبدالله شمري")[0] == ("سعيد", "الشمري")
+    assert _names(caseworker, "Saeed Abdullah Al-Shammari")[0] == ("سعيد", "الشمري")
