@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -38,6 +39,24 @@ def _form_errors_from(error: ValidationError, form: BaseForm) -> None:
     for field, messages_ in error.message_dict.items():
         for message in messages_:
             form.add_error(field if field in form.fields else None, message)
+
+
+def _save_edit(
+    form: BaseForm, version: VersionForm, save: Callable[[int], object], conflict: str
+) -> bool:
+    """Run `save(expected_version)` for a valid form; an edit conflict or a domain error
+    goes onto the form instead."""
+    if not (form.is_valid() and version.is_valid()):
+        return False
+    try:
+        save(version.cleaned_data["version"])
+    except services.EditConflict:
+        form.add_error(None, conflict)
+    except ValidationError as error:
+        _form_errors_from(error, form)
+    else:
+        return True
+    return False
 
 
 def _int(value: str | None) -> int | None:
@@ -165,27 +184,20 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         form = HouseholdForm(request.POST)
         version = VersionForm(request.POST)
-        if form.is_valid() and version.is_valid():
-            try:
-                services.household_update(
-                    by=user,
-                    household=household,
-                    expected_version=version.cleaned_data["version"],
-                    data=form.to_data(),
-                )
-            except services.EditConflict:
-                form.add_error(
-                    None,
-                    _(
-                        "Someone else changed this household while you were editing. "
-                        "Reload the page and make your change again."
-                    ),
-                )
-            except ValidationError as error:
-                _form_errors_from(error, form)
-            else:
-                messages.success(request, _("Household saved."))
-                return redirect("registry:household_detail", pk=household.pk)
+        saved = _save_edit(
+            form,
+            version,
+            lambda expected: services.household_update(
+                by=user, household=household, expected_version=expected, data=form.to_data()
+            ),
+            _(
+                "Someone else changed this household while you were editing. "
+                "Reload the page and make your change again."
+            ),
+        )
+        if saved:
+            messages.success(request, _("Household saved."))
+            return redirect("registry:household_detail", pk=household.pk)
     else:
         form = HouseholdForm(initial=HouseholdForm.initial_for(household))
         version = VersionForm(initial={"version": household.version})
@@ -242,27 +254,20 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         form = PersonForm(request.POST, require_relationship=person.household_id is not None)
         version = VersionForm(request.POST)
-        if form.is_valid() and version.is_valid():
-            try:
-                services.person_update(
-                    by=user,
-                    person=person,
-                    expected_version=version.cleaned_data["version"],
-                    data=form.to_data(),
-                )
-            except services.EditConflict:
-                form.add_error(
-                    None,
-                    _(
-                        "Someone else changed this person while you were editing. "
-                        "Reload the page and make your change again."
-                    ),
-                )
-            except ValidationError as error:
-                _form_errors_from(error, form)
-            else:
-                messages.success(request, _("Changes saved."))
-                return redirect("registry:person_detail", pk=person.pk)
+        saved = _save_edit(
+            form,
+            version,
+            lambda expected: services.person_update(
+                by=user, person=person, expected_version=expected, data=form.to_data()
+            ),
+            _(
+                "Someone else changed this person while you were editing. "
+                "Reload the page and make your change again."
+            ),
+        )
+        if saved:
+            messages.success(request, _("Changes saved."))
+            return redirect("registry:person_detail", pk=person.pk)
     else:
         form = PersonForm(
             initial=PersonForm.initial_for(person),
