@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "awda.registry",
     "awda.identity",
     "awda.cases",
+    "awda.mhpss",
     "awda.reports",
     "awda.demo",
 ]

@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 from awda.accounts.api import TokenView
 from awda.audit.views import audit_log
 from awda.common import views as common_views
+from awda.mhpss.api import ScreeningViewSet
 from awda.registry.api import HouseholdViewSet, PersonViewSet
 from awda.reports.views import dashboard
 
@@ -13,6 +14,7 @@ router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("households", HouseholdViewSet, basename="household")
 router.register("persons", PersonViewSet, basename="person")
+router.register("screenings", ScreeningViewSet, basename="screening")
 
 api_urls = [
     path("auth/token/", TokenView.as_view(), name="token"),
@@ -31,5 +33,6 @@ urlpatterns = [
     path("audit/", audit_log, name="audit_log"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", include((api_urls, "api"))),
+    path("", include("awda.mhpss.urls")),
     path("", include("awda.registry.urls")),
 ]

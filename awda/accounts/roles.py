@@ -29,6 +29,9 @@ class Can(StrEnum):
     VIEW_HISTORY = "view_history"
     SEARCH_AUDIT = "search_audit"
     REVIEW_DUPLICATES = "review_duplicates"
+    # Screenings and session notes: opinions about a person's mental health.
+    VIEW_MHPSS = "view_mhpss"
+    RECORD_MHPSS = "record_mhpss"
     VIEW_AGGREGATES = "view_aggregates"
     MANAGE_USERS = "manage_users"
 
@@ -40,7 +43,7 @@ CAPABILITIES: dict[str, frozenset[Can]] = {
     Role.CASEWORKER: frozenset(
         _STAFF | {Can.REGISTER, Can.EDIT_REGISTRY, Can.REFER, Can.RESPOND_TO_REFERRAL}
     ),
-    Role.MHPSS: frozenset(_STAFF),
+    Role.MHPSS: frozenset(_STAFF | {Can.VIEW_MHPSS, Can.RECORD_MHPSS}),
     Role.RETURNS: frozenset(_STAFF),
     Role.LIAISON: frozenset(_STAFF),
     Role.SUPERVISOR: frozenset(
@@ -52,6 +55,7 @@ CAPABILITIES: dict[str, frozenset[Can]] = {
             Can.RESPOND_TO_REFERRAL,
             Can.VIEW_HISTORY,
             Can.REVIEW_DUPLICATES,
+            Can.VIEW_MHPSS,
         }
     ),
     Role.DPO: frozenset(_STAFF | {Can.VIEW_HISTORY, Can.SEARCH_AUDIT}),

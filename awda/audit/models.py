@@ -54,6 +54,7 @@ class Action(models.TextChoices):
     MERGE = "merge", _("merged")
     UNMERGE = "unmerge", _("merge undone")
     REJECT = "reject", _("marked as different people")
+    SCREEN = "screen", _("screened")
 
 
 class AuditEntry(models.Model):

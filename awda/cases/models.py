@@ -72,3 +72,33 @@ class Referral(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk}"
+
+
+class Alert(models.Model):
+    """Something a role in an organisation must act on: a screening's risk flag, an
+    overdue follow-up, an approval waiting. Shown to users of `organisation` whose role
+    is in `roles`; it says what and about whom, never the sensitive content itself."""
+
+    class Kind(models.TextChoices):
+        MHPSS_RISK = "mhpss_risk", _("Screening flagged a risk")
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    roles = models.JSONField()
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    person = models.ForeignKey(
+        "registry.Person", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    object_type = models.CharField(max_length=60, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["organisation", "resolved_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk}"
