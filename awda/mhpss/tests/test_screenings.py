@@ -150,3 +150,65 @@ def test_a_referral_opens_mhpss_data_only_when_it_is_an_mhpss_referral(
     referral_accept(referral=mhpss, by=other_caseworker)
     assert api_client(other_mhpss).get(URL).json()["count"] == 1
     assert api_client(other_caseworker).get(URL).status_code == 403
+
+
+@pytest.mark.django_db
+def test_alerts_stay_within_the_organisation_and_the_roles_they_name(
+    mhpss_worker, household, caseworker, donor, org_b
+):
+    person = household.members.get(relationship="head")
+    api_client(mhpss_worker).post(
+        URL, {"person": person.pk, "instrument": "k6", "answers": [4] * 6}, format="json"
+    )
+    alert = Alert.objects.get()
+    other_mhpss = make_user("omar", org_b, "mhpss")
+    assert logged_in(other_mhpss).get("/alerts/").context["alerts"] == []
+    assert logged_in(other_mhpss).post(f"/alerts/{alert.pk}/done/").status_code == 404
+    assert (
+        logged_in(caseworker).get("/alerts/").context["alerts"] == []
+    )  # not addressed to caseworkers
+    assert logged_in(caseworker).post(f"/alerts/{alert.pk}/done/").status_code == 404
+    assert logged_in(donor).get("/alerts/").status_code == 403
+    assert logged_in(mhpss_worker).post(f"/alerts/{alert.pk}/done/").status_code == 302
+    alert.refresh_from_db()
+    assert alert.resolved_by == mhpss_worker
+
+
+@pytest.mark.django_db
+def test_the_page_records_a_screening_and_a_session(mhpss_worker, household, supervisor):
+    person = household.members.get(relationship="head")
+    client = logged_in(mhpss_worker)
+    items = {f"item_{i}": "2" for i in range(1, 11)}
+    response = client.post(
+        f"/persons/{person.pk}/mhpss/",
+        {"instrument": "k10", **items, "administered_on": "2026-11-01"},
+    )
+    assert response.status_code == 302
+    client.post(
+        f"/persons/{person.pk}/mhpss/",
+        {
+            "record": "session",
+            "kind": "individual",
+            "held_on": "2026-11-02",
+            "minutes": "50",
+            "notes": "first session",
+        },
+    )
+    page = client.get(f"/persons/{person.pk}/mhpss/").content.decode()
+    assert "2026-11-01" in page and "first session" in page and 'id="scores-data"' in page
+    bad = client.post(
+        f"/persons/{person.pk}/mhpss/", {"instrument": "k10", **{**items, "item_4": "9"}}
+    )
+    assert bad.status_code == 200 and "9" in bad.content.decode()
+    # a supervisor reads but does not record
+    assert logged_in(supervisor).get(f"/persons/{person.pk}/mhpss/").status_code == 200
+    assert (
+        logged_in(supervisor)
+        .post(f"/persons/{person.pk}/mhpss/", {"instrument": "k10", **items})
+        .status_code
+        == 404
+    )
+    notes = AuditEntry.objects.filter(object_type="mhpss.session")
+    assert notes.exists() and "first session" not in str(
+        list(notes.values_list("changes", "details"))
+    )
