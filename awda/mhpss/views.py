@@ -25,6 +25,12 @@ def _date(value: str | None) -> datetime.date | None:
         return None
 
 
+def _minutes(value: str | None) -> int:
+    if not value or not value.isdigit() or not 1 <= int(value) <= 600:
+        raise ValidationError(_("Give the length of the session in minutes (1 to 600)."))
+    return int(value)
+
+
 @requires(Can.VIEW_MHPSS)
 def person_mhpss(request: HttpRequest, pk: int) -> HttpResponse:
     """A person's screenings (with their scores over time) and sessions; the forms to
@@ -42,7 +48,7 @@ def person_mhpss(request: HttpRequest, pk: int) -> HttpResponse:
                     person=person,
                     kind=request.POST.get("kind", ""),
                     held_on=_date(request.POST.get("held_on")) or timezone.localdate(),
-                    minutes=int(request.POST.get("minutes") or 0),
+                    minutes=_minutes(request.POST.get("minutes")),
                     notes=request.POST.get("notes", "")[:5000],
                 )
                 messages.success(request, _("Session recorded."))
@@ -62,8 +68,8 @@ def person_mhpss(request: HttpRequest, pk: int) -> HttpResponse:
                     % {"name": INSTRUMENTS[code].name, "score": screening.score},
                 )
             return redirect("mhpss:person", pk=person.pk)
-        except (ValidationError, ValueError) as error:
-            errors = error.messages if isinstance(error, ValidationError) else [str(error)]
+        except ValidationError as error:
+            errors = error.messages
     screenings = list(selectors.screenings_of(user, person))
     arabic = (get_language() or "ar").startswith("ar")
     instruments = [

@@ -212,3 +212,12 @@ def test_the_page_records_a_screening_and_a_session(mhpss_worker, household, sup
     assert notes.exists() and "first session" not in str(
         list(notes.values_list("changes", "details"))
     )
+
+
+@pytest.mark.django_db
+def test_a_session_without_a_sensible_length_is_refused_with_a_reason(mhpss_worker, household):
+    person = household.members.get(relationship="head")
+    response = logged_in(mhpss_worker).post(
+        f"/persons/{person.pk}/mhpss/", {"record": "session", "kind": "group", "minutes": "abc"}
+    )
+    assert response.status_code == 200 and response.context["errors"]
