@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from awda.accounts.api import TokenView
 from awda.audit.views import audit_log
+from awda.cases.api import CaseViewSet
 from awda.common import views as common_views
 from awda.mhpss.api import ScreeningViewSet
 from awda.registry.api import HouseholdViewSet, PersonViewSet
@@ -15,6 +16,7 @@ router.include_root_view = False
 router.register("households", HouseholdViewSet, basename="household")
 router.register("persons", PersonViewSet, basename="person")
 router.register("screenings", ScreeningViewSet, basename="screening")
+router.register("cases", CaseViewSet, basename="case")
 
 api_urls = [
     path("auth/token/", TokenView.as_view(), name="token"),
@@ -27,7 +29,7 @@ urlpatterns = [
     path("", common_views.home, name="home"),
     path("healthz", common_views.healthz, name="healthz"),
     path("accounts/", include("awda.accounts.urls")),
-    path("referrals/", include("awda.cases.urls")),
+    path("", include("awda.cases.urls")),
     path("duplicates/", include("awda.identity.urls")),
     path("dashboard/", dashboard, name="dashboard"),
     path("audit/", audit_log, name="audit_log"),

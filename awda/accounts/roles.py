@@ -30,6 +30,8 @@ class Can(StrEnum):
     SEARCH_AUDIT = "search_audit"
     REVIEW_DUPLICATES = "review_duplicates"
     # Screenings and session notes: opinions about a person's mental health.
+    MANAGE_CASES = "manage_cases"
+    APPROVE_CASES = "approve_cases"
     VIEW_MHPSS = "view_mhpss"
     RECORD_MHPSS = "record_mhpss"
     VIEW_AGGREGATES = "view_aggregates"
@@ -41,7 +43,8 @@ _STAFF = {Can.VIEW_PERSONAL_DATA, Can.VIEW_AGGREGATES}
 CAPABILITIES: dict[str, frozenset[Can]] = {
     Role.REGISTRAR: frozenset(_STAFF | {Can.REGISTER, Can.EDIT_REGISTRY}),
     Role.CASEWORKER: frozenset(
-        _STAFF | {Can.REGISTER, Can.EDIT_REGISTRY, Can.REFER, Can.RESPOND_TO_REFERRAL}
+        _STAFF
+        | {Can.REGISTER, Can.EDIT_REGISTRY, Can.REFER, Can.RESPOND_TO_REFERRAL, Can.MANAGE_CASES}
     ),
     Role.MHPSS: frozenset(_STAFF | {Can.VIEW_MHPSS, Can.RECORD_MHPSS}),
     Role.RETURNS: frozenset(_STAFF),
@@ -56,6 +59,8 @@ CAPABILITIES: dict[str, frozenset[Can]] = {
             Can.VIEW_HISTORY,
             Can.REVIEW_DUPLICATES,
             Can.VIEW_MHPSS,
+            Can.MANAGE_CASES,
+            Can.APPROVE_CASES,
         }
     ),
     Role.DPO: frozenset(_STAFF | {Can.VIEW_HISTORY, Can.SEARCH_AUDIT}),

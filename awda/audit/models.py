@@ -55,6 +55,9 @@ class Action(models.TextChoices):
     UNMERGE = "unmerge", _("merge undone")
     REJECT = "reject", _("marked as different people")
     SCREEN = "screen", _("screened")
+    CASE_STEP = "case_step", _("moved a case on")
+    APPROVE = "approve", _("approved")
+    RETURN = "return", _("returned with comments")
 
 
 class AuditEntry(models.Model):

@@ -102,3 +102,98 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk}"
+
+
+class Case(models.Model):
+    """A case for a household, or for one member who needs their own (a child). It moves
+    new → assessment → case plan → services → monitoring → closed; the case plan and the
+    closure wait for a supervisor's approval; a closed case can be reopened."""
+
+    class Status(models.TextChoices):
+        NEW = "new", _("New")
+        ASSESSMENT = "assessment", _("Assessment")
+        CASE_PLAN = "case_plan", _("Case plan")
+        SERVICES = "services", _("Services")
+        MONITORING = "monitoring", _("Monitoring")
+        CLOSED = "closed", _("Closed")
+
+    class Approval(models.TextChoices):
+        NONE = "", _("Nothing waiting")
+        CASE_PLAN = "case_plan", _("Case plan waiting for approval")
+        CLOSURE = "closure", _("Closure waiting for approval")
+
+    class Risk(models.TextChoices):
+        LOW = "low", _("Low")
+        MEDIUM = "medium", _("Medium")
+        HIGH = "high", _("High")
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="cases")
+    person = models.ForeignKey(
+        "registry.Person",
+        verbose_name=_("member (for an individual case)"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+    )
+    reference = models.CharField(max_length=40)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.NEW)
+    awaiting = models.CharField(max_length=10, choices=Approval.choices, blank=True, default="")
+    risk = models.CharField(_("risk"), max_length=6, choices=Risk.choices, default=Risk.MEDIUM)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("caseworker"),
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="cases",
+    )
+    next_due_on = models.DateField(_("next action due"), null=True, blank=True)
+    opened_on = models.DateField(_("opened"))
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    closed_on = models.DateField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-opened_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "reference"], name="case_reference_unique_per_org"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["organisation", "status"]),
+            models.Index(fields=["assigned_to", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class CaseEvent(models.Model):
+    """The case's own history: each step, decision and comment, in order."""
+
+    class Kind(models.TextChoices):
+        OPENED = "opened", _("opened")
+        MOVED = "moved", _("moved on")
+        ASSIGNED = "assigned", _("assigned")
+        SUBMITTED = "submitted", _("sent for approval")
+        APPROVED = "approved", _("approved")
+        RETURNED = "returned", _("returned with comments")
+        REOPENED = "reopened", _("reopened")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    from_status = models.CharField(max_length=12, blank=True)
+    to_status = models.CharField(max_length=12, blank=True)
+    comment = models.TextField(blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.case_id}"

@@ -14,8 +14,9 @@ from awda.accounts.models import Organisation, User
 from awda.accounts.roles import Can
 from awda.audit.models import Action
 from awda.audit.services import audit_record
-from awda.cases.models import Referral
+from awda.cases.models import Case, CaseEvent, Referral
 from awda.registry.models import Household, Person
+from awda.registry.services import EditConflict
 
 
 def referral_create(
@@ -147,3 +148,185 @@ def referral_accept(*, referral: Referral, by: User, note: str = "") -> Referral
 
 def referral_decline(*, referral: Referral, by: User, note: str = "") -> Referral:
     return _respond(referral=referral, by=by, status=Referral.Status.DECLINED, note=note)
+
+
+# -- cases ------------------------------------------------------------------------------------
+
+# The steps a caseworker takes; the case plan and the closure need a supervisor instead.
+FORWARD = {
+    Case.Status.NEW: {Case.Status.ASSESSMENT},
+    Case.Status.ASSESSMENT: {Case.Status.CASE_PLAN},
+    Case.Status.CASE_PLAN: set(),  # approval of the plan moves it to services
+    Case.Status.SERVICES: {Case.Status.MONITORING},
+    Case.Status.MONITORING: {Case.Status.SERVICES},
+    Case.Status.CLOSED: set(),  # reopening is its own step
+}
+
+
+def _case_locked(case: Case, expected_version: int | None) -> Case:
+    current = Case.objects.select_for_update().get(pk=case.pk)
+    if expected_version is not None and current.version != expected_version:
+        raise EditConflict
+    return current
+
+
+def _event(case: Case, by: User, kind: str, *, before: str = "", comment: str = "") -> None:
+    CaseEvent.objects.create(
+        case=case, kind=kind, from_status=before, to_status=case.status, comment=comment, by=by
+    )
+    audit_record(
+        actor=by,
+        action=Action.CASE_STEP,
+        obj=case,
+        changes={"status": [before, case.status]} if before and before != case.status else {},
+        details={"step": kind, "household": case.household_id},
+    )
+
+
+def case_open(
+    *,
+    by: User,
+    household: Household,
+    person: Person | None = None,
+    assigned_to: User | None = None,
+    risk: str = Case.Risk.MEDIUM,
+) -> Case:
+    """Open a case for a household of the caseworker's organisation, or for one of its
+    members."""
+    if not by.can(Can.MANAGE_CASES) or household.organisation_id != by.organisation_id:
+        raise PermissionDenied
+    if person is not None and person.household_id != household.pk:
+        raise ValidationError({"person": [_("Choose a member of this household.")]})
+    if assigned_to is not None and (
+        assigned_to.organisation_id != by.organisation_id or not assigned_to.can(Can.MANAGE_CASES)
+    ):
+        raise ValidationError({"assigned_to": [_("Assign a caseworker of your organisation.")]})
+    if risk not in Case.Risk.values:
+        raise ValidationError({"risk": [_("Choose a risk level from the list.")]})
+    today = timezone.localdate()
+    with transaction.atomic():
+        case = Case.objects.create(
+            organisation_id=household.organisation_id,
+            household=household,
+            person=person,
+            reference=f"tmp-{household.pk}-{timezone.now().timestamp()}",
+            assigned_to=assigned_to or by,
+            risk=risk,
+            opened_on=today,
+            opened_by=by,
+        )
+        case.reference = f"C-{household.organisation.slug.upper()}-{today.year}-{case.pk:06d}"
+        case.save(update_fields=["reference"])
+        _event(case, by, CaseEvent.Kind.OPENED)
+    return case
+
+
+def case_move(
+    *, by: User, case: Case, to: str, comment: str = "", expected_version: int | None = None
+) -> Case:
+    """A caseworker's step forward (or from monitoring back to services)."""
+    if not by.can(Can.MANAGE_CASES) or case.organisation_id != by.organisation_id:
+        raise PermissionDenied
+    with transaction.atomic():
+        current = _case_locked(case, expected_version)
+        if current.awaiting:
+            raise ValidationError(
+                {"status": [_("The case is waiting for a supervisor's decision.")]}
+            )
+        if to not in FORWARD[Case.Status(current.status)]:
+            raise ValidationError(
+                {
+                    "status": [
+                        _("A case cannot go from %(a)s to %(b)s.")
+                        % {
+                            "a": current.get_status_display(),
+                            "b": Case.Status(to).label if to in Case.Status.values else to,
+                        }
+                    ]
+                }
+            )
+        before = current.status
+        current.status = to
+        current.version += 1
+        current.save()
+        _event(current, by, CaseEvent.Kind.MOVED, before=before, comment=comment)
+    return current
+
+
+def case_submit(*, by: User, case: Case, what: str, comment: str = "") -> Case:
+    """Send the case plan, or the closure, to a supervisor."""
+    if not by.can(Can.MANAGE_CASES) or case.organisation_id != by.organisation_id:
+        raise PermissionDenied
+    with transaction.atomic():
+        current = _case_locked(case, None)
+        if current.awaiting:
+            raise ValidationError({"status": [_("Something is already waiting for approval.")]})
+        if what == Case.Approval.CASE_PLAN and current.status != Case.Status.CASE_PLAN:
+            raise ValidationError(
+                {"status": [_("Only a case at the case plan step can send its plan.")]}
+            )
+        if what == Case.Approval.CLOSURE and current.status == Case.Status.CLOSED:
+            raise ValidationError({"status": [_("The case is closed already.")]})
+        if what not in (Case.Approval.CASE_PLAN, Case.Approval.CLOSURE):
+            raise ValidationError({"awaiting": [_("Send the case plan or the closure.")]})
+        current.awaiting = what
+        current.version += 1
+        current.save()
+        _event(current, by, CaseEvent.Kind.SUBMITTED, before=current.status, comment=comment)
+    return current
+
+
+def case_decide(*, by: User, case: Case, approve: bool, comment: str = "") -> Case:
+    """A supervisor approves what is waiting, or returns it with comments."""
+    if not by.can(Can.APPROVE_CASES) or case.organisation_id != by.organisation_id:
+        raise PermissionDenied
+    if not approve and not comment.strip():
+        raise ValidationError({"comment": [_("Say what needs changing.")]})
+    with transaction.atomic():
+        current = _case_locked(case, None)
+        if not current.awaiting:
+            raise ValidationError({"status": [_("Nothing is waiting for approval.")]})
+        before = current.status
+        if approve:
+            if current.awaiting == Case.Approval.CASE_PLAN:
+                current.status = Case.Status.SERVICES
+            else:
+                current.status = Case.Status.CLOSED
+                current.closed_on = timezone.localdate()
+        current.awaiting = ""
+        current.version += 1
+        current.save()
+        kind = CaseEvent.Kind.APPROVED if approve else CaseEvent.Kind.RETURNED
+        _event(current, by, kind, before=before, comment=comment)
+    return current
+
+
+def case_reopen(*, by: User, case: Case, comment: str) -> Case:
+    if not by.can(Can.MANAGE_CASES) or case.organisation_id != by.organisation_id:
+        raise PermissionDenied
+    if not comment.strip():
+        raise ValidationError({"comment": [_("Say why the case is reopened.")]})
+    with transaction.atomic():
+        current = _case_locked(case, None)
+        if current.status != Case.Status.CLOSED:
+            raise ValidationError({"status": [_("Only a closed case can be reopened.")]})
+        current.status = Case.Status.ASSESSMENT
+        current.closed_on = None
+        current.version += 1
+        current.save()
+        _event(current, by, CaseEvent.Kind.REOPENED, before=Case.Status.CLOSED, comment=comment)
+    return current
+
+
+def case_assign(*, by: User, case: Case, to: User) -> Case:
+    if not by.can(Can.MANAGE_CASES) or case.organisation_id != by.organisation_id:
+        raise PermissionDenied
+    if to.organisation_id != by.organisation_id or not to.can(Can.MANAGE_CASES):
+        raise ValidationError({"assigned_to": [_("Assign a caseworker of your organisation.")]})
+    with transaction.atomic():
+        current = _case_locked(case, None)
+        current.assigned_to = to
+        current.version += 1
+        current.save()
+        _event(current, by, CaseEvent.Kind.ASSIGNED, comment=to.username)
+    return current

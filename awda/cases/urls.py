@@ -4,7 +4,11 @@ from awda.cases import views
 
 app_name = "cases"
 urlpatterns = [
-    path("", views.referral_list, name="referral_list"),
-    path("new/<int:household_pk>/", views.referral_create, name="referral_create"),
-    path("<int:pk>/<str:answer>/", views.referral_respond, name="referral_respond"),
+    path("cases/", views.caseload, name="caseload"),
+    path("cases/<int:pk>/", views.case_detail, name="case_detail"),
+    path("cases/<int:pk>/step/", views.case_act, name="case_act"),
+    path("cases/new/<int:household_pk>/", views.case_open, name="case_open"),
+    path("referrals/", views.referral_list, name="referral_list"),
+    path("referrals/new/<int:household_pk>/", views.referral_create, name="referral_create"),
+    path("referrals/<int:pk>/<str:answer>/", views.referral_respond, name="referral_respond"),
 ]

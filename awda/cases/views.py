@@ -1,18 +1,23 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
 from awda.accounts.roles import Can
 from awda.cases import selectors, services
 from awda.cases.forms import ReferralForm, ResponseForm
-from awda.cases.models import Referral
+from awda.cases.models import Case, Referral
 from awda.common.views import acting_user, paginate, requires
 from awda.registry.selectors import household_get_for_user
+from awda.registry.services import EditConflict
 
 
 @requires(Can.VIEW_PERSONAL_DATA)
@@ -81,3 +86,121 @@ def referral_respond(request: HttpRequest, pk: int, answer: str) -> HttpResponse
         return redirect("registry:household_detail", pk=referral.household_id)
     messages.info(request, _("Declined."))
     return redirect("cases:referral_list")
+
+
+CASELOAD_VIEWS = {
+    "mine": _l("My cases"),
+    "team": _l("My team's cases"),
+    "overdue": _l("Overdue"),
+    "approvals": _l("Waiting for approval"),
+}
+
+
+@requires(Can.VIEW_PERSONAL_DATA)
+def caseload(request: HttpRequest) -> HttpResponse:
+    user = acting_user(request)
+    view = request.GET.get("view", "mine")
+    if view not in CASELOAD_VIEWS:
+        view = "mine"
+    page = paginate(request, selectors.caseload_for_user(user, view))
+    return render(
+        request,
+        "cases/caseload.html",
+        {
+            "page": page,
+            "view": view,
+            "views": CASELOAD_VIEWS.items(),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@requires(Can.MANAGE_CASES)
+def case_open(request: HttpRequest, household_pk: int) -> HttpResponse:
+    user = acting_user(request)
+    household = household_get_for_user(user, household_pk, write=True)
+    members = list(household.members.filter(merged_into__isnull=True))
+    if request.method == "POST":
+        person_id = request.POST.get("person", "")
+        person = next((m for m in members if str(m.pk) == person_id), None)
+        try:
+            case = services.case_open(
+                by=user, household=household, person=person, risk=request.POST.get("risk", "medium")
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("Case %(ref)s opened.") % {"ref": case.reference})
+            return redirect("cases:case_detail", pk=case.pk)
+    return render(
+        request,
+        "cases/case_open.html",
+        {"household": household, "members": members, "risks": Case.Risk.choices},
+    )
+
+
+@requires(Can.VIEW_PERSONAL_DATA)
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = acting_user(request)
+    case = selectors.case_get_for_user(user, pk)
+    steps = [
+        (value, label)
+        for value, label in Case.Status.choices
+        if value in services.FORWARD[Case.Status(case.status)]
+    ]
+    return render(
+        request,
+        "cases/case_detail.html",
+        {
+            "case": case,
+            "events": _events(case),
+            "steps": steps,
+            "statuses": Case.Status.choices,
+            "can_manage": user.can(Can.MANAGE_CASES),
+            "can_approve": user.can(Can.APPROVE_CASES),
+        },
+    )
+
+
+def _events(case: Case) -> list[Any]:
+    labels = dict(Case.Status.choices)
+    events = list(case.events.select_related("by"))
+    for event in events:
+        moved = event.to_status and event.from_status != event.to_status
+        event.to_label = labels.get(event.to_status, "") if moved else ""  # type: ignore[attr-defined]
+    return events
+
+
+@require_POST
+@requires(Can.VIEW_PERSONAL_DATA)
+def case_act(request: HttpRequest, pk: int) -> HttpResponse:
+    """One form, one step: move, send for approval, approve, return, reopen."""
+    user = acting_user(request)
+    case = selectors.case_get_for_user(user, pk, write=True)
+    action = request.POST.get("action", "")
+    comment = request.POST.get("comment", "")[:2000]
+    try:
+        if action == "move":
+            version = request.POST.get("version", "")
+            services.case_move(
+                by=user,
+                case=case,
+                to=request.POST.get("to", ""),
+                comment=comment,
+                expected_version=int(version) if version.isdigit() else None,
+            )
+        elif action in (Case.Approval.CASE_PLAN, Case.Approval.CLOSURE):
+            services.case_submit(by=user, case=case, what=action, comment=comment)
+        elif action in ("approve", "return"):
+            services.case_decide(by=user, case=case, approve=action == "approve", comment=comment)
+        elif action == "reopen":
+            services.case_reopen(by=user, case=case, comment=comment)
+        else:
+            raise ValidationError(_("Choose a step."))
+    except EditConflict:
+        messages.error(request, _("Someone else moved this case meanwhile; look again."))
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    return redirect("cases:case_detail", pk=case.pk)

@@ -1,0 +1,161 @@
+"""A family's case from opening to closure: steps, approvals, returns, reopening, and who
+may do what."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from awda.audit.models import AuditEntry
+from awda.cases.models import Case
+from awda.cases.services import case_decide, case_move, case_open, case_submit
+from awda.conftest import api_client, logged_in, make_user
+
+
+def _step(client, case, **data):
+    return client.post(f"/cases/{case.pk}/step/", data)
+
+
+@pytest.mark.django_db
+def test_a_case_runs_from_opening_to_closure_with_two_approvals(caseworker, supervisor, household):
+    client = logged_in(caseworker)
+    response = client.post(f"/cases/new/{household.pk}/", {"risk": "high"})
+    case = Case.objects.get()
+    assert response["Location"] == f"/cases/{case.pk}/"
+    assert (
+        case.status == "new"
+        and case.assigned_to == caseworker
+        and case.reference.startswith("C-ORG-A-")
+    )
+    _step(client, case, action="move", to="assessment", version=case.version)
+    case.refresh_from_db()
+    _step(client, case, action="move", to="case_plan", version=case.version)
+    case.refresh_from_db()
+    assert case.status == "case_plan"
+    # the plan cannot be skipped: services need the supervisor
+    _step(client, case, action="move", to="services", version=case.version)
+    case.refresh_from_db()
+    assert case.status == "case_plan"
+    _step(client, case, action="case_plan", comment="plan ready")
+    case.refresh_from_db()
+    assert case.awaiting == "case_plan"
+    # a caseworker cannot approve
+    _step(client, case, action="approve")
+    case.refresh_from_db()
+    assert case.awaiting == "case_plan"
+    boss = logged_in(supervisor)
+    _step(boss, case, action="return", comment="add the documentation goal")
+    case.refresh_from_db()
+    assert (case.status, case.awaiting) == ("case_plan", "")
+    _step(client, case, action="case_plan")
+    _step(boss, case, action="approve")
+    case.refresh_from_db()
+    assert case.status == "services"
+    _step(client, case, action="move", to="monitoring", version=case.version)
+    _step(client, case, action="closure", comment="reintegrated")
+    _step(boss, case, action="approve")
+    case.refresh_from_db()
+    assert case.status == "closed" and case.closed_on == timezone.localdate()
+    _step(client, case, action="reopen", comment="new protection concern")
+    case.refresh_from_db()
+    assert case.status == "assessment" and case.closed_on is None
+    kinds = list(case.events.values_list("kind", flat=True))
+    assert kinds.count("approved") == 2 and "returned" in kinds and kinds[-1] == "reopened"
+    assert AuditEntry.objects.filter(action="case_step", object_id=str(case.pk)).count() == len(
+        kinds
+    )
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert "add the documentation goal" in page
+
+
+@pytest.mark.django_db
+def test_returning_needs_a_comment_and_reopening_a_reason(caseworker, supervisor, household):
+    case = case_open(by=caseworker, household=household)
+    for to in ("assessment", "case_plan"):
+        case = case_move(by=caseworker, case=case, to=to)
+    case = case_submit(by=caseworker, case=case, what="case_plan")
+    with pytest.raises(ValidationError):
+        case_decide(by=supervisor, case=case, approve=False, comment=" ")
+    with pytest.raises(PermissionDenied):
+        case_decide(by=caseworker, case=case, approve=True)
+
+
+@pytest.mark.django_db
+def test_an_individual_case_is_for_a_member_of_the_household(
+    caseworker, household, other_household
+):
+    child = household.members.get(relationship="child")
+    case = case_open(by=caseworker, household=household, person=child)
+    assert case.person == child
+    stranger = other_household.members.first()
+    with pytest.raises(ValidationError):
+        case_open(by=caseworker, household=household, person=stranger)
+
+
+@pytest.mark.django_db
+def test_caseloads_show_mine_my_teams_overdue_and_waiting(caseworker, supervisor, household, org_a):
+    colleague = make_user("hadi", org_a, "caseworker")
+    mine = case_open(by=caseworker, household=household)
+    theirs = case_open(by=caseworker, household=household, assigned_to=colleague)
+    Case.objects.filter(pk=theirs.pk).update(
+        next_due_on=timezone.localdate() - datetime.timedelta(days=3)
+    )
+    client = logged_in(caseworker)
+    assert list(client.get("/cases/", {"view": "mine"}).context["page"].object_list) == [mine]
+    assert set(client.get("/cases/", {"view": "team"}).context["page"].object_list) == {
+        mine,
+        theirs,
+    }
+    assert list(client.get("/cases/", {"view": "overdue"}).context["page"].object_list) == [theirs]
+    for to in ("assessment", "case_plan"):
+        mine = case_move(by=caseworker, case=mine, to=to)
+    case_submit(by=caseworker, case=mine, what="case_plan")
+    assert [
+        c.pk
+        for c in logged_in(supervisor)
+        .get("/cases/", {"view": "approvals"})
+        .context["page"]
+        .object_list
+    ] == [mine.pk]
+
+
+@pytest.mark.django_db
+def test_cases_stay_within_their_organisation(
+    caseworker, household, other_caseworker, donor, org_b
+):
+    case = case_open(by=caseworker, household=household)
+    other_supervisor = make_user("olga", org_b, "supervisor")
+    for user in (other_caseworker, other_supervisor):
+        client = logged_in(user)
+        assert client.get(f"/cases/{case.pk}/").status_code == 404
+        assert _step(client, case, action="move", to="assessment").status_code == 404
+        assert client.get("/cases/", {"view": "team"}).context["page"].paginator.count == 0
+        assert client.get(f"/cases/new/{household.pk}/").status_code == 404
+        assert api_client(user).get(f"/api/v1/cases/{case.pk}/").status_code == 404
+    assert logged_in(donor).get("/cases/").status_code == 403
+    assert logged_in(donor).get(f"/cases/{case.pk}/").status_code == 403
+    mhpss = make_user("mona", caseworker.organisation, "mhpss")
+    assert logged_in(mhpss).get(f"/cases/new/{household.pk}/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_the_api_lists_opens_and_moves_cases(caseworker, supervisor, household):
+    client = api_client(caseworker)
+    created = client.post(
+        "/api/v1/cases/", {"household": household.pk, "risk": "low"}, format="json"
+    )
+    assert created.status_code == 201, created.json()
+    pk = created.json()["id"]
+    assert client.get("/api/v1/cases/").json()["count"] == 1
+    moved = client.post(f"/api/v1/cases/{pk}/move/", {"to": "assessment"}, format="json")
+    assert moved.json()["status"] == "assessment"
+    refused = client.post(f"/api/v1/cases/{pk}/move/", {"to": "closed"}, format="json")
+    assert refused.status_code == 400
+    client.post(f"/api/v1/cases/{pk}/move/", {"to": "case_plan"}, format="json")
+    client.post(f"/api/v1/cases/{pk}/submit/", {"what": "case_plan"}, format="json")
+    assert client.post(f"/api/v1/cases/{pk}/approve/", {}, format="json").status_code == 403
+    approved = api_client(supervisor).post(f"/api/v1/cases/{pk}/approve/", {}, format="json")
+    assert approved.json()["status"] == "services"
