@@ -5,7 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from awda.accounts.api import TokenView
 from awda.audit.views import audit_log
-from awda.cases.api import CaseViewSet
+from awda.cases.api import CaseViewSet, ReferralViewSet
 from awda.common import views as common_views
 from awda.mhpss.api import ScreeningViewSet
 from awda.registry.api import HouseholdViewSet, PersonViewSet
@@ -17,6 +17,7 @@ router.register("households", HouseholdViewSet, basename="household")
 router.register("persons", PersonViewSet, basename="person")
 router.register("screenings", ScreeningViewSet, basename="screening")
 router.register("cases", CaseViewSet, basename="case")
+router.register("referrals", ReferralViewSet, basename="referral")
 
 api_urls = [
     path("auth/token/", TokenView.as_view(), name="token"),

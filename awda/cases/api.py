@@ -11,9 +11,10 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from awda.accounts.models import User
+from awda.accounts.models import Organisation, User
 from awda.cases import selectors, services
-from awda.cases.models import Case
+from awda.cases.models import Case, Referral
+from awda.cases.selectors import referral_get_for_user, referrals_for_user
 from awda.registry.selectors import household_get_for_user
 
 
@@ -158,4 +159,119 @@ class CaseViewSet(
             lambda user, case, data: services.case_reopen(
                 by=user, case=case, comment=data.get("comment", "")
             ),
+        )
+
+
+class ReferralSerializer(serializers.ModelSerializer):
+    household = serializers.IntegerField(source="household_id")
+    case = serializers.IntegerField(source="case_id", required=False, allow_null=True)
+    receiving_organisation: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Organisation.objects.filter(is_active=True)
+    )
+    sending_organisation: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
+
+    class Meta:
+        model = Referral
+        fields = [
+            "id",
+            "household",
+            "case",
+            "kind",
+            "service",
+            "reason",
+            "consent",
+            "consent_note",
+            "sending_organisation",
+            "receiving_organisation",
+            "status",
+            "response_note",
+            "created_at",
+            "responded_at",
+            "ended_at",
+        ]
+        read_only_fields = ["status", "response_note", "created_at", "responded_at", "ended_at"]
+
+
+class AnswerSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class ReferralViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Referrals and transfers your organisation sent or received. The receiver accepts,
+    declines or completes; the sender revokes. A referral records the person's consent,
+    or a supervisor's decision without it (`consent` = `override`, with the reason in
+    `consent_note`)."""
+
+    serializer_class = ReferralSerializer
+    queryset = Referral.objects.none()
+
+    def _user(self) -> User:
+        user = self.request.user
+        if not isinstance(user, User):
+            raise PermissionDenied
+        return user
+
+    def get_queryset(self) -> QuerySet[Referral]:
+        return referrals_for_user(self._user())
+
+    def get_object(self) -> Referral:
+        return referral_get_for_user(self._user(), self.kwargs["pk"])
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        user = self._user()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        household = household_get_for_user(user, data["household_id"], write=True)
+        case = None
+        if data.get("case_id"):
+            case = selectors.case_get_for_user(user, data["case_id"], write=True)
+        referral = services.referral_create(
+            by=user,
+            household=household,
+            receiving_organisation=data["receiving_organisation"],
+            kind=data["kind"],
+            service=data["service"],
+            reason=data.get("reason", ""),
+            consent=data["consent"],
+            consent_note=data.get("consent_note", ""),
+            case=case,
+        )
+        return Response(self.get_serializer(referral).data, status=201)
+
+    def _answer(self, request: Request, run: Any) -> Response:
+        answer = AnswerSerializer(data=request.data)
+        answer.is_valid(raise_exception=True)
+        referral = run(self._user(), self.get_object(), answer.validated_data.get("note", ""))
+        return Response(self.get_serializer(referral).data)
+
+    @action(detail=True, methods=["post"])
+    def accept(self, request: Request, pk: str) -> Response:
+        return self._answer(
+            request, lambda user, r, note: services.referral_accept(referral=r, by=user, note=note)
+        )
+
+    @action(detail=True, methods=["post"])
+    def decline(self, request: Request, pk: str) -> Response:
+        return self._answer(
+            request, lambda user, r, note: services.referral_decline(referral=r, by=user, note=note)
+        )
+
+    @action(detail=True, methods=["post"])
+    def complete(self, request: Request, pk: str) -> Response:
+        return self._answer(
+            request, lambda user, r, note: services.referral_complete(referral=r, by=user)
+        )
+
+    @action(detail=True, methods=["post"])
+    def revoke(self, request: Request, pk: str) -> Response:
+        return self._answer(
+            request, lambda user, r, note: services.referral_revoke(referral=r, by=user)
         )

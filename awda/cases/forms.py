@@ -18,6 +18,17 @@ class ReferralForm(StyledForm):
         label=_("Kind"), choices=Referral.Kind.choices, initial=Referral.Kind.REFERRAL
     )
     service = forms.ChoiceField(label=_("Service"), choices=Referral.Service.choices)
+    consent = forms.ChoiceField(
+        label=_("Consent"),
+        choices=Referral.Consent.choices,
+        widget=forms.RadioSelect,
+        initial=Referral.Consent.GIVEN,
+    )
+    consent_note = forms.CharField(
+        label=_("Who consented, or why a supervisor decides without consent"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
     reason = forms.CharField(
         label=_("Reason"),
         required=False,

@@ -25,6 +25,10 @@ class Referral(models.Model):
         COMPLETED = "completed", _("Completed")
         REVOKED = "revoked", _("Revoked")
 
+    class Consent(models.TextChoices):
+        GIVEN = "given", _("The person (or caregiver) consented")
+        OVERRIDE = "override", _("A supervisor decided without consent")
+
     class Service(models.TextChoices):
         CIVIL_DOCUMENTATION = "civil_documentation", _("Civil documentation")
         EDUCATION = "education", _("Education")
@@ -61,6 +65,17 @@ class Referral(models.Model):
     )
     responded_at = models.DateTimeField(null=True)
     response_note = models.TextField(_("note"), blank=True)
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.PROTECT, null=True, blank=True, related_name="referrals"
+    )
+    consent = models.CharField(_("consent"), max_length=10, choices=Consent.choices)
+    consent_note = models.TextField(
+        _("who consented, or why a supervisor decided without consent"), blank=True
+    )
+    ended_at = models.DateTimeField(null=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

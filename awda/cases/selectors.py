@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -29,18 +29,28 @@ def referral_get_for_user(user: User, pk: int | str) -> Referral:
 
 
 def cases_visible_to(user: User) -> QuerySet[Case]:
-    """Cases of the user's organisation (sharing a case through a referral comes with
-    the referral work)."""
+    """Cases of the user's organisation, and cases another organisation referred to it
+    that it accepted (until the referral is completed or revoked)."""
     if not user.sees_personal_data or user.organisation_id is None:
         return Case.objects.none()
-    return Case.objects.filter(organisation_id=user.organisation_id).select_related(
-        "household", "person", "assigned_to"
+    referred = Referral.objects.filter(
+        case=OuterRef("pk"),
+        receiving_organisation_id=user.organisation_id,
+        status=Referral.Status.ACCEPTED,
     )
+    return Case.objects.filter(
+        Q(organisation_id=user.organisation_id) | Exists(referred)
+    ).select_related("household", "person", "assigned_to")
 
 
 def caseload_for_user(user: User, view: str) -> QuerySet[Case]:
-    """My cases, my team's, the overdue ones, or those waiting for my approval."""
+    """My cases, my team's, the overdue ones, those waiting for my approval, or those
+    other organisations referred to mine."""
+    own = user.organisation_id or 0
     cases = cases_visible_to(user).exclude(status=Case.Status.CLOSED)
+    if view == "referred":
+        return cases.exclude(organisation_id=own)
+    cases = cases.filter(organisation_id=own)
     if view == "mine":
         return cases.filter(assigned_to=user)
     if view == "overdue":
@@ -53,8 +63,11 @@ def caseload_for_user(user: User, view: str) -> QuerySet[Case]:
 def case_get_for_user(user: User, pk: int | str, *, write: bool = False) -> Case:
     if write and not user.can(Can.MANAGE_CASES) and not user.can(Can.APPROVE_CASES):
         raise Http404
+    cases = cases_visible_to(user)
+    if write:  # a referred case is read, not changed, by the receiver
+        cases = cases.filter(organisation_id=user.organisation_id or 0)
     try:
-        case = cases_visible_to(user).get(pk=pk)
+        case = cases.get(pk=pk)
     except (Case.DoesNotExist, ValueError):
         raise Http404 from None
     if not write:

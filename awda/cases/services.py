@@ -26,11 +26,28 @@ def referral_create(
     receiving_organisation: Organisation,
     kind: str,
     service: str,
+    consent: str,
+    consent_note: str = "",
     reason: str = "",
+    case: Case | None = None,
 ) -> Referral:
+    """Refer (or transfer) a household, or one of its cases, to another organisation.
+    The person's consent is recorded; without it, only a supervisor may decide, and must
+    say why."""
     if not by.can(Can.REFER) or household.organisation_id != by.organisation_id:
         raise PermissionDenied
     errors: dict[str, list[str]] = {}
+    if consent == Referral.Consent.OVERRIDE:
+        if not by.can(Can.APPROVE_CASES):
+            errors["consent"] = [_("Without the person's consent only a supervisor can refer.")]
+        elif not consent_note.strip():
+            errors["consent_note"] = [_("Say why the referral is made without consent.")]
+    elif consent != Referral.Consent.GIVEN:
+        errors["consent"] = [
+            _("Record the person's consent, or a supervisor's decision without it.")
+        ]
+    if case is not None and case.household_id != household.pk:
+        errors["case"] = [_("The case is not this household's.")]
     if receiving_organisation.pk == by.organisation_id:
         errors["receiving_organisation"] = [_("Choose another organisation than yours.")]
     elif not receiving_organisation.is_active:
@@ -59,6 +76,9 @@ def referral_create(
             )
         referral = Referral.objects.create(
             household=household,
+            case=case,
+            consent=consent,
+            consent_note=consent_note,
             kind=kind,
             sending_organisation_id=by.organisation_id,
             receiving_organisation=receiving_organisation,
@@ -75,6 +95,8 @@ def referral_create(
                 "kind": kind,
                 "to": receiving_organisation.slug,
                 "service": service,
+                "consent": consent,
+                "case": case.pk if case else None,
             },
         )
     return referral
@@ -139,6 +161,55 @@ def _transfer_ownership(referral: Referral, by: User) -> None:
         obj=household,
         changes={"organisation": [old, referral.receiving_organisation_id]},
         details={"referral": referral.pk},
+    )
+
+
+def _end(*, referral: Referral, by: User, status: str, allowed_from: set[str]) -> Referral:
+    with transaction.atomic():
+        current = Referral.objects.select_for_update().get(pk=referral.pk)
+        if current.status not in allowed_from:
+            raise ValidationError({"status": [_("This referral cannot be ended now.")]})
+        current.status = status
+        current.ended_at, current.ended_by = timezone.now(), by
+        current.save()
+        audit_record(
+            actor=by,
+            action=Action.UPDATE,
+            obj=current.household,
+            changes={"referral_status": [Referral.Status.ACCEPTED, status]},
+            details={"referral": current.pk},
+        )
+    return current
+
+
+def referral_complete(*, referral: Referral, by: User) -> Referral:
+    """The receiver has given the service: its access ends."""
+    if (
+        not by.can(Can.RESPOND_TO_REFERRAL)
+        or referral.receiving_organisation_id != by.organisation_id
+    ):
+        raise PermissionDenied
+    if referral.kind != Referral.Kind.REFERRAL:
+        raise ValidationError({"kind": [_("A transfer is not completed; it moves the household.")]})
+    return _end(
+        referral=referral,
+        by=by,
+        status=Referral.Status.COMPLETED,
+        allowed_from={Referral.Status.ACCEPTED},
+    )
+
+
+def referral_revoke(*, referral: Referral, by: User) -> Referral:
+    """The sender withdraws the referral (waiting or accepted): the receiver's access ends."""
+    if not by.can(Can.REFER) or referral.sending_organisation_id != by.organisation_id:
+        raise PermissionDenied
+    if referral.kind == Referral.Kind.TRANSFER and referral.status == Referral.Status.ACCEPTED:
+        raise ValidationError({"status": [_("An accepted transfer cannot be revoked.")]})
+    return _end(
+        referral=referral,
+        by=by,
+        status=Referral.Status.REVOKED,
+        allowed_from={Referral.Status.PENDING, Referral.Status.ACCEPTED},
     )
 
 

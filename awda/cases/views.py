@@ -33,6 +33,7 @@ def referral_list(request: HttpRequest) -> HttpResponse:
             "received": paginate(request, received),
             "sent": sent[:50],
             "can_respond": user.can(Can.RESPOND_TO_REFERRAL),
+            "can_refer": user.can(Can.REFER),
         },
     )
 
@@ -51,6 +52,8 @@ def referral_create(request: HttpRequest, household_pk: int) -> HttpResponse:
                 kind=form.cleaned_data["kind"],
                 service=form.cleaned_data["service"],
                 reason=form.cleaned_data["reason"],
+                consent=form.cleaned_data["consent"],
+                consent_note=form.cleaned_data["consent_note"],
             )
         except ValidationError as error:
             for field, errors in error.message_dict.items():
@@ -67,10 +70,22 @@ def referral_create(request: HttpRequest, household_pk: int) -> HttpResponse:
 @require_POST
 @requires(Can.RESPOND_TO_REFERRAL)
 def referral_respond(request: HttpRequest, pk: int, answer: str) -> HttpResponse:
-    if answer not in ("accept", "decline"):
+    if answer not in ("accept", "decline", "complete", "revoke"):
         raise Http404
     user = acting_user(request)
     referral = selectors.referral_get_for_user(user, pk)
+    if answer in ("complete", "revoke"):
+        end = services.referral_complete if answer == "complete" else services.referral_revoke
+        try:
+            end(referral=referral, by=user)
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(
+                request, _("The referral has ended; the access it gave has ended with it.")
+            )
+        return redirect("cases:referral_list")
     form = ResponseForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
     respond = services.referral_accept if answer == "accept" else services.referral_decline
@@ -93,6 +108,7 @@ CASELOAD_VIEWS = {
     "team": _l("My team's cases"),
     "overdue": _l("Overdue"),
     "approvals": _l("Waiting for approval"),
+    "referred": _l("Referred to us"),
 }
 
 

@@ -956,6 +956,7 @@ def _referrals(
     for index, household in enumerate(chosen):
         service, reason = REFERRAL_SERVICES[index % len(REFERRAL_SERVICES)]
         referral = referral_create(
+            consent="given",
             by=sender,
             household=household,
             receiving_organisation=orgs["org-b"],

@@ -85,6 +85,7 @@ def test_the_referral_answer_is_only_for_the_receiving_organisation(
     from awda.conftest import make_user
 
     referral = referral_create(
+        consent="given",
         by=caseworker,
         household=household,
         receiving_organisation=org_b,

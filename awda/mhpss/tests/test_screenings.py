@@ -132,6 +132,7 @@ def test_a_referral_opens_mhpss_data_only_when_it_is_an_mhpss_referral(
     )
     other_mhpss = make_user("omar", org_b, "mhpss")
     legal = referral_create(
+        consent="given",
         by=caseworker,
         household=household,
         receiving_organisation=org_b,
@@ -141,6 +142,7 @@ def test_a_referral_opens_mhpss_data_only_when_it_is_an_mhpss_referral(
     referral_accept(referral=legal, by=other_caseworker)
     assert api_client(other_mhpss).get(URL).json()["count"] == 0
     mhpss = referral_create(
+        consent="given",
         by=caseworker,
         household=household,
         receiving_organisation=org_b,

@@ -85,6 +85,7 @@ def test_an_accepted_referral_shares_the_household_read_only(
     caseworker, household, other_caseworker
 ):
     referral = referral_create(
+        consent="given",
         by=caseworker,
         household=household,
         receiving_organisation=other_caseworker.organisation,
@@ -106,6 +107,7 @@ def test_an_accepted_referral_shares_the_household_read_only(
 @pytest.mark.django_db
 def test_a_declined_referral_shares_nothing(caseworker, household, other_caseworker):
     referral = referral_create(
+        consent="given",
         by=caseworker,
         household=household,
         receiving_organisation=other_caseworker.organisation,
@@ -121,6 +123,7 @@ def test_an_accepted_transfer_moves_the_household_and_its_people(
     caseworker, household, other_caseworker
 ):
     referral = referral_create(
+        consent="given",
         by=caseworker,
         household=household,
         receiving_organisation=other_caseworker.organisation,
@@ -138,6 +141,7 @@ def test_an_accepted_transfer_moves_the_household_and_its_people(
 @pytest.mark.django_db
 def test_only_the_receiver_answers_a_referral(caseworker, supervisor, household, other_caseworker):
     referral = referral_create(
+        consent="given",
         by=caseworker,
         household=household,
         receiving_organisation=other_caseworker.organisation,

@@ -82,7 +82,12 @@ def _new_person(household_id, **overrides):
 
 def _refer(household, by, to, kind="referral"):
     return referral_create(
-        by=by, household=household, receiving_organisation=to, kind=kind, service="health"
+        consent="given",
+        by=by,
+        household=household,
+        receiving_organisation=to,
+        kind=kind,
+        service="health",
     )
 
 
