@@ -164,7 +164,7 @@ class Case(models.Model):
         related_name="cases",
     )
     next_due_on = models.DateField(_("next action due"), null=True, blank=True)
-    opened_on = models.DateField(_("opened"))
+    opened_on = models.DateField(_("date opened"))
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -212,3 +212,26 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.case_id}"
+
+
+class FollowUp(models.Model):
+    """Something to do on a case by a date: a visit, a call, a document to chase."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="follow_ups")
+    title = models.CharField(_("what"), max_length=200)
+    due_on = models.DateField(_("due"))
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="follow_ups"
+    )
+    done_on = models.DateField(_("done"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        indexes = [models.Index(fields=["assigned_to", "done_on", "due_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.due_on})"

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import datetime
+from typing import Any
+
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -8,7 +11,7 @@ from awda.accounts.models import User
 from awda.accounts.roles import Can
 from awda.audit.models import Action
 from awda.audit.services import audit_record
-from awda.cases.models import Case, Referral
+from awda.cases.models import Case, FollowUp, Referral
 
 
 def referrals_for_user(user: User) -> QuerySet[Referral]:
@@ -73,3 +76,31 @@ def case_get_for_user(user: User, pk: int | str, *, write: bool = False) -> Case
     if not write:
         audit_record(actor=user, action=Action.VIEW, obj=case)
     return case
+
+
+def follow_ups_due(user: User) -> dict[str, list[Any]]:
+    """The user's open follow-ups: overdue, due today, due later this week."""
+    today = timezone.localdate()
+    week_end = today + datetime.timedelta(days=6 - today.weekday() if today.weekday() < 6 else 6)
+    open_ones = (
+        FollowUp.objects.filter(
+            assigned_to=user, done_on__isnull=True, case__organisation_id=user.organisation_id or 0
+        )
+        .filter(due_on__lte=week_end)
+        .select_related("case", "case__household")
+        .order_by("due_on", "id")
+    )
+    due: dict[str, list[Any]] = {"overdue": [], "today": [], "week": []}
+    for item in open_ones:
+        key = "overdue" if item.due_on < today else "today" if item.due_on == today else "week"
+        due[key].append(item)
+    return due
+
+
+def follow_up_get_for_user(user: User, pk: int | str) -> FollowUp:
+    try:
+        return FollowUp.objects.select_related("case").get(
+            pk=pk, case__organisation_id=user.organisation_id or 0
+        )
+    except (FollowUp.DoesNotExist, ValueError):
+        raise Http404 from None

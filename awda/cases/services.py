@@ -5,6 +5,8 @@ case-management work extends it to cases, forms and consent."""
 
 from __future__ import annotations
 
+import datetime
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -14,7 +16,7 @@ from awda.accounts.models import Organisation, User
 from awda.accounts.roles import Can
 from awda.audit.models import Action
 from awda.audit.services import audit_record
-from awda.cases.models import Case, CaseEvent, Referral
+from awda.cases.models import Case, CaseEvent, FollowUp, Referral
 from awda.registry.models import Household, Person
 from awda.registry.services import EditConflict
 
@@ -400,4 +402,57 @@ def case_assign(*, by: User, case: Case, to: User) -> Case:
         current.version += 1
         current.save()
         _event(current, by, CaseEvent.Kind.ASSIGNED, comment=to.username)
+    return current
+
+
+def _refresh_next_due(case: Case) -> None:
+    """The case's next action due is its earliest open follow-up."""
+    earliest = FollowUp.objects.filter(case=case, done_on__isnull=True).order_by("due_on").first()
+    Case.objects.filter(pk=case.pk).update(next_due_on=earliest.due_on if earliest else None)
+
+
+def follow_up_add(
+    *, by: User, case: Case, title: str, due_on: datetime.date, assigned_to: User | None = None
+) -> FollowUp:
+    if not by.can(Can.MANAGE_CASES) or case.organisation_id != by.organisation_id:
+        raise PermissionDenied
+    assignee = assigned_to or case.assigned_to or by
+    errors: dict[str, list[str]] = {}
+    if not title.strip():
+        errors["title"] = [_("Say what is to be done.")]
+    if assignee.organisation_id != by.organisation_id:
+        errors["assigned_to"] = [_("Assign someone of your organisation.")]
+    if case.status == Case.Status.CLOSED:
+        errors["case"] = [_("The case is closed.")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        follow_up = FollowUp.objects.create(
+            case=case, title=title.strip(), due_on=due_on, assigned_to=assignee, created_by=by
+        )
+        _refresh_next_due(case)
+        audit_record(
+            actor=by,
+            action=Action.CREATE,
+            obj=follow_up,
+            details={"case": case.pk, "due_on": due_on},
+        )
+    return follow_up
+
+
+def follow_up_done(*, by: User, follow_up: FollowUp) -> FollowUp:
+    if not by.can(Can.MANAGE_CASES) or follow_up.case.organisation_id != by.organisation_id:
+        raise PermissionDenied
+    with transaction.atomic():
+        current = FollowUp.objects.select_for_update().get(pk=follow_up.pk)
+        if current.done_on is None:
+            current.done_on = timezone.localdate()
+            current.save()
+            _refresh_next_due(current.case)
+            audit_record(
+                actor=by,
+                action=Action.UPDATE,
+                obj=current,
+                changes={"done_on": [None, current.done_on]},
+            )
     return current

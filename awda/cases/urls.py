@@ -5,6 +5,9 @@ from awda.cases import views
 app_name = "cases"
 urlpatterns = [
     path("cases/", views.caseload, name="caseload"),
+    path("today/", views.today, name="today"),
+    path("cases/<int:pk>/follow-ups/", views.follow_up_add, name="follow_up_add"),
+    path("follow-ups/<int:pk>/done/", views.follow_up_done, name="follow_up_done"),
     path("cases/<int:pk>/", views.case_detail, name="case_detail"),
     path("cases/<int:pk>/step/", views.case_act, name="case_act"),
     path("cases/new/<int:household_pk>/", views.case_open, name="case_open"),

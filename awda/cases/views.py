@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -171,6 +172,8 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "case": case,
             "events": _events(case),
+            "follow_ups": case.follow_ups.select_related("assigned_to"),
+            "today": timezone.localdate(),
             "steps": steps,
             "statuses": Case.Status.choices,
             "can_manage": user.can(Can.MANAGE_CASES),
@@ -220,3 +223,54 @@ def case_act(request: HttpRequest, pk: int) -> HttpResponse:
         for message in error.messages:
             messages.error(request, message)
     return redirect("cases:case_detail", pk=case.pk)
+
+
+@requires(Can.VIEW_PERSONAL_DATA)
+def today(request: HttpRequest) -> HttpResponse:
+    """What is due: the user's follow-ups (overdue, today, this week), and for a
+    supervisor the cases waiting for approval."""
+    user = acting_user(request)
+    approvals = (
+        selectors.caseload_for_user(user, "approvals") if user.can(Can.APPROVE_CASES) else None
+    )
+    return render(
+        request,
+        "cases/today.html",
+        {"due": selectors.follow_ups_due(user), "approvals": approvals},
+    )
+
+
+@require_POST
+@requires(Can.MANAGE_CASES)
+def follow_up_add(request: HttpRequest, pk: int) -> HttpResponse:
+    user = acting_user(request)
+    case = selectors.case_get_for_user(user, pk, write=True)
+    due_on = _date(request.POST.get("due_on"))
+    try:
+        if due_on is None:
+            raise ValidationError(_("Give the date it is due."))
+        services.follow_up_add(
+            by=user, case=case, title=request.POST.get("title", "")[:200], due_on=due_on
+        )
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    return redirect("cases:case_detail", pk=case.pk)
+
+
+@require_POST
+@requires(Can.MANAGE_CASES)
+def follow_up_done(request: HttpRequest, pk: int) -> HttpResponse:
+    user = acting_user(request)
+    follow_up = selectors.follow_up_get_for_user(user, pk)
+    services.follow_up_done(by=user, follow_up=follow_up)
+    if request.POST.get("back") == "today":
+        return redirect("cases:today")
+    return redirect("cases:case_detail", pk=follow_up.case_id)
+
+
+def _date(value: str | None) -> datetime.date | None:
+    try:
+        return datetime.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None

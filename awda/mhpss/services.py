@@ -7,6 +7,7 @@ import datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from awda.accounts.models import User
 from awda.accounts.roles import Can, Role
@@ -40,14 +41,16 @@ def screening_record(
     if not by.can(Can.RECORD_MHPSS):
         raise PermissionDenied
     if instrument not in INSTRUMENTS:
-        raise ValidationError({"instrument": [f"Choose one of: {', '.join(INSTRUMENTS)}."]})
+        raise ValidationError(
+            {"instrument": [_("Choose one of: %(codes)s.") % {"codes": ", ".join(INSTRUMENTS)}]}
+        )
     try:
         values = INSTRUMENTS[instrument].check(answers)
     except AnswerError as error:
         raise ValidationError({"answers": error.problems}) from error
     when = on or timezone.localdate()
     if when > timezone.localdate():
-        raise ValidationError({"administered_on": ["The date is in the future."]})
+        raise ValidationError({"administered_on": [_("The date is in the future.")]})
     result = INSTRUMENTS[instrument].score(values)
     with transaction.atomic():
         screening = Screening.objects.create(
@@ -86,9 +89,9 @@ def session_record(
     if not by.can(Can.RECORD_MHPSS):
         raise PermissionDenied
     if kind not in Session.Kind.values:
-        raise ValidationError({"kind": ["Choose individual, family or group."]})
+        raise ValidationError({"kind": [_("Choose individual, family or group.")]})
     if held_on > timezone.localdate():
-        raise ValidationError({"held_on": ["The date is in the future."]})
+        raise ValidationError({"held_on": [_("The date is in the future.")]})
     with transaction.atomic():
         session = Session.objects.create(
             person=person,

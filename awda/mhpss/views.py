@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from awda.accounts.roles import Can
+from awda.cases.selectors import caseload_for_user, follow_ups_due
 from awda.common.views import acting_user, requires
 from awda.mhpss import selectors, services
 from awda.mhpss.instruments import BAND_TEXT, FLAG_TEXT, INSTRUMENTS
@@ -111,7 +112,16 @@ def person_mhpss(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(Can.VIEW_PERSONAL_DATA)
 def alert_list(request: HttpRequest) -> HttpResponse:
     user = acting_user(request)
-    return render(request, "mhpss/alerts.html", {"alerts": selectors.alerts_for_user(user)})
+    approvals = caseload_for_user(user, "approvals").count() if user.can(Can.APPROVE_CASES) else 0
+    return render(
+        request,
+        "mhpss/alerts.html",
+        {
+            "alerts": selectors.alerts_for_user(user),
+            "overdue": len(follow_ups_due(user)["overdue"]),
+            "approvals": approvals,
+        },
+    )
 
 
 @require_POST

@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
                 ('awaiting', models.CharField(blank=True, choices=[('', 'Nothing waiting'), ('case_plan', 'Case plan waiting for approval'), ('closure', 'Closure waiting for approval')], default='', max_length=10)),
                 ('risk', models.CharField(choices=[('low', 'Low'), ('medium', 'Medium'), ('high', 'High')], default='medium', max_length=6, verbose_name='risk')),
                 ('next_due_on', models.DateField(blank=True, null=True, verbose_name='next action due')),
-                ('opened_on', models.DateField(verbose_name='opened')),
+                ('opened_on', models.DateField(verbose_name='date opened')),
                 ('closed_on', models.DateField(blank=True, null=True)),
                 ('version', models.PositiveIntegerField(default=1)),
                 ('assigned_to', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='cases', to=settings.AUTH_USER_MODEL, verbose_name='caseworker')),

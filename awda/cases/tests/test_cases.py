@@ -159,3 +159,50 @@ def test_the_api_lists_opens_and_moves_cases(caseworker, supervisor, household):
     assert client.post(f"/api/v1/cases/{pk}/approve/", {}, format="json").status_code == 403
     approved = api_client(supervisor).post(f"/api/v1/cases/{pk}/approve/", {}, format="json")
     assert approved.json()["status"] == "services"
+
+
+@pytest.mark.django_db
+def test_follow_ups_set_the_next_action_and_fill_the_days_dashboard(
+    caseworker, supervisor, household
+):
+    from awda.cases.models import FollowUp
+
+    client = logged_in(caseworker)
+    case = case_open(by=caseworker, household=household)
+    today = timezone.localdate()
+    for title, days in (("call the sheikh", -2), ("visit the tent", 0), ("chase the ID card", 1)):
+        client.post(
+            f"/cases/{case.pk}/follow-ups/",
+            {"title": title, "due_on": (today + datetime.timedelta(days=days)).isoformat()},
+        )
+    case.refresh_from_db()
+    assert case.next_due_on == today - datetime.timedelta(days=2)
+    due = client.get("/today/").context["due"]
+    assert [f.title for f in due["overdue"]] == ["call the sheikh"]
+    assert [f.title for f in due["today"]] == ["visit the tent"]
+    alerts = client.get("/alerts/")
+    assert alerts.context["overdue"] == 1
+    first = FollowUp.objects.get(title="call the sheikh")
+    client.post(f"/follow-ups/{first.pk}/done/", {"back": "today"})
+    case.refresh_from_db()
+    assert case.next_due_on == today
+    assert client.get("/today/").context["due"]["overdue"] == []
+    assert list(client.get("/cases/", {"view": "overdue"}).context["page"].object_list) == []
+
+
+@pytest.mark.django_db
+def test_follow_ups_stay_within_their_organisation(caseworker, household, other_caseworker):
+    from awda.cases.services import follow_up_add
+
+    case = case_open(by=caseworker, household=household)
+    follow_up = follow_up_add(by=caseworker, case=case, title="visit", due_on=timezone.localdate())
+    assert logged_in(other_caseworker).post(f"/follow-ups/{follow_up.pk}/done/").status_code == 404
+    assert (
+        logged_in(other_caseworker)
+        .post(f"/cases/{case.pk}/follow-ups/", {"title": "x", "due_on": "2026-12-01"})
+        .status_code
+        == 404
+    )
+    assert logged_in(other_caseworker).get("/today/").context["due"]["today"] == []
+    follow_up.refresh_from_db()
+    assert follow_up.done_on is None
