@@ -235,3 +235,86 @@ class FollowUp(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.due_on})"
+
+
+class Goal(models.Model):
+    """A goal of the case plan (e.g. "the children have birth certificates")."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        ACHIEVED = "achieved", _("Achieved")
+        DROPPED = "dropped", _("Dropped")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="goals")
+    title = models.CharField(_("goal"), max_length=200)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class PlanAction(models.Model):
+    """A step towards a goal, with who does it and by when."""
+
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="actions")
+    title = models.CharField(_("action"), max_length=200)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    due_on = models.DateField(_("due"))
+    done_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_on", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ServiceRecord(models.Model):
+    """A service the family received: given by the organisation itself, or through a
+    referral."""
+
+    class Channel(models.TextChoices):
+        IN_HOUSE = "in_house", _("By us")
+        REFERRAL = "referral", _("Through a referral")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="services")
+    service = models.CharField(_("service"), max_length=30, choices=Referral.Service.choices)
+    channel = models.CharField(_("given"), max_length=10, choices=Channel.choices)
+    referral = models.ForeignKey(
+        Referral, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    delivered_on = models.DateField(_("date"))
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-delivered_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.service} {self.delivered_on}"
+
+
+class CaseNote(models.Model):
+    """A caseworker's note. Its text stays out of the audit trail."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
+    text = models.TextField(_("note"))
+    written_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    written_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-written_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"note #{self.pk}"

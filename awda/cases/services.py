@@ -16,7 +16,16 @@ from awda.accounts.models import Organisation, User
 from awda.accounts.roles import Can
 from awda.audit.models import Action
 from awda.audit.services import audit_record
-from awda.cases.models import Case, CaseEvent, FollowUp, Referral
+from awda.cases.models import (
+    Case,
+    CaseEvent,
+    CaseNote,
+    FollowUp,
+    Goal,
+    PlanAction,
+    Referral,
+    ServiceRecord,
+)
 from awda.registry.models import Household, Person
 from awda.registry.services import EditConflict
 
@@ -456,3 +465,122 @@ def follow_up_done(*, by: User, follow_up: FollowUp) -> FollowUp:
                 changes={"done_on": [None, current.done_on]},
             )
     return current
+
+
+# -- case plan, services, notes ---------------------------------------------------------------
+
+
+def _require_case_writer(by: User, case: Case) -> None:
+    if not by.can(Can.MANAGE_CASES) or case.organisation_id != by.organisation_id:
+        raise PermissionDenied
+    if case.status == Case.Status.CLOSED:
+        raise ValidationError({"case": [_("The case is closed.")]})
+
+
+def goal_add(*, by: User, case: Case, title: str) -> Goal:
+    _require_case_writer(by, case)
+    if not title.strip():
+        raise ValidationError({"title": [_("Say what the goal is.")]})
+    with transaction.atomic():
+        goal = Goal.objects.create(case=case, title=title.strip()[:200], created_by=by)
+        audit_record(actor=by, action=Action.CREATE, obj=goal, details={"case": case.pk})
+    return goal
+
+
+def goal_set_status(*, by: User, goal: Goal, status: str) -> Goal:
+    _require_case_writer(by, goal.case)
+    if status not in Goal.Status.values:
+        raise ValidationError({"status": [_("Choose a status from the list.")]})
+    with transaction.atomic():
+        before = goal.status
+        goal.status = status
+        goal.save()
+        audit_record(actor=by, action=Action.UPDATE, obj=goal, changes={"status": [before, status]})
+    return goal
+
+
+def action_add(
+    *, by: User, goal: Goal, title: str, owner: User, due_on: datetime.date
+) -> PlanAction:
+    _require_case_writer(by, goal.case)
+    errors: dict[str, list[str]] = {}
+    if not title.strip():
+        errors["title"] = [_("Say what is to be done.")]
+    if owner.organisation_id != by.organisation_id:
+        errors["owner"] = [_("Assign someone of your organisation.")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        step = PlanAction.objects.create(
+            goal=goal, title=title.strip()[:200], owner=owner, due_on=due_on
+        )
+        audit_record(
+            actor=by, action=Action.CREATE, obj=step, details={"goal": goal.pk, "due_on": due_on}
+        )
+    return step
+
+
+def action_done(*, by: User, step: PlanAction) -> PlanAction:
+    _require_case_writer(by, step.goal.case)
+    with transaction.atomic():
+        if step.done_on is None:
+            step.done_on = timezone.localdate()
+            step.save()
+            audit_record(
+                actor=by, action=Action.UPDATE, obj=step, changes={"done_on": [None, step.done_on]}
+            )
+    return step
+
+
+def service_record(
+    *,
+    by: User,
+    case: Case,
+    service: str,
+    channel: str,
+    delivered_on: datetime.date,
+    referral: Referral | None = None,
+    note: str = "",
+) -> ServiceRecord:
+    _require_case_writer(by, case)
+    errors: dict[str, list[str]] = {}
+    if service not in Referral.Service.values:
+        errors["service"] = [_("Choose a service from the list.")]
+    if channel not in ServiceRecord.Channel.values:
+        errors["channel"] = [_("Say whether you gave it or a referral did.")]
+    if channel == ServiceRecord.Channel.REFERRAL and (
+        referral is None or referral.household_id != case.household_id
+    ):
+        errors["referral"] = [_("Choose the referral of this household that gave it.")]
+    if delivered_on > timezone.localdate():
+        errors["delivered_on"] = [_("The date is in the future.")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        record = ServiceRecord.objects.create(
+            case=case,
+            service=service,
+            channel=channel,
+            referral=referral if channel == ServiceRecord.Channel.REFERRAL else None,
+            delivered_on=delivered_on,
+            note=note[:300],
+            recorded_by=by,
+        )
+        audit_record(
+            actor=by,
+            action=Action.CREATE,
+            obj=record,
+            details={"case": case.pk, "service": service},
+        )
+    return record
+
+
+def note_add(*, by: User, case: Case, text: str) -> CaseNote:
+    _require_case_writer(by, case)
+    if not text.strip():
+        raise ValidationError({"text": [_("The note is empty.")]})
+    with transaction.atomic():
+        note = CaseNote.objects.create(case=case, text=text.strip(), written_by=by)
+        # the text is personal and often sensitive: the audit says a note was written
+        audit_record(actor=by, action=Action.CREATE, obj=note, details={"case": case.pk})
+    return note

@@ -10,6 +10,7 @@ urlpatterns = [
     path("follow-ups/<int:pk>/done/", views.follow_up_done, name="follow_up_done"),
     path("cases/<int:pk>/", views.case_detail, name="case_detail"),
     path("cases/<int:pk>/step/", views.case_act, name="case_act"),
+    path("cases/<int:pk>/record/", views.case_record, name="case_record"),
     path("cases/new/<int:household_pk>/", views.case_open, name="case_open"),
     path("referrals/", views.referral_list, name="referral_list"),
     path("referrals/new/<int:household_pk>/", views.referral_create, name="referral_create"),

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from awda.accounts.roles import Can
 from awda.cases import selectors, services
 from awda.cases.forms import ReferralForm, ResponseForm
-from awda.cases.models import Case, Referral
+from awda.cases.models import Case, PlanAction, Referral, ServiceRecord
 from awda.common.views import acting_user, paginate, requires
 from awda.registry.selectors import household_get_for_user
 from awda.registry.services import EditConflict
@@ -173,6 +173,14 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "case": case,
             "events": _events(case),
             "follow_ups": case.follow_ups.select_related("assigned_to"),
+            "goals": case.goals.prefetch_related("actions__owner"),
+            "services": case.services.select_related("referral__receiving_organisation"),
+            "notes": case.notes.select_related("written_by"),
+            "service_choices": Referral.Service.choices,
+            "channels": ServiceRecord.Channel.choices,
+            "referrals": case.household.referrals.filter(
+                sending_organisation_id=case.organisation_id
+            ).select_related("receiving_organisation"),
             "today": timezone.localdate(),
             "steps": steps,
             "statuses": Case.Status.choices,
@@ -274,3 +282,64 @@ def _date(value: str | None) -> datetime.date | None:
         return datetime.date.fromisoformat(value) if value else None
     except ValueError:
         return None
+
+
+@require_POST
+@requires(Can.MANAGE_CASES)
+def case_record(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add to the case: a goal, an action towards a goal, a service given, a note."""
+    user = acting_user(request)
+    case = selectors.case_get_for_user(user, pk, write=True)
+    post = request.POST
+    what = post.get("what", "")
+    try:
+        if what == "goal":
+            services.goal_add(by=user, case=case, title=post.get("title", ""))
+        elif what in ("achieved", "dropped", "open"):
+            goal = case.goals.filter(pk=_int(post.get("goal"))).first()
+            if goal is None:
+                raise Http404
+            services.goal_set_status(by=user, goal=goal, status=what)
+        elif what == "action":
+            goal = case.goals.filter(pk=_int(post.get("goal"))).first()
+            due_on = _date(post.get("due_on"))
+            if goal is None:
+                raise Http404
+            if due_on is None:
+                raise ValidationError(_("Give the date it is due."))
+            services.action_add(
+                by=user,
+                goal=goal,
+                title=post.get("title", ""),
+                owner=case.assigned_to or user,
+                due_on=due_on,
+            )
+        elif what == "action_done":
+            step = PlanAction.objects.filter(goal__case=case, pk=_int(post.get("action"))).first()
+            if step is None:
+                raise Http404
+            services.action_done(by=user, step=step)
+        elif what == "service":
+            referral = case.household.referrals.filter(pk=_int(post.get("referral"))).first()
+            services.service_record(
+                by=user,
+                case=case,
+                service=post.get("service", ""),
+                channel=post.get("channel", ""),
+                delivered_on=_date(post.get("delivered_on")) or timezone.localdate(),
+                referral=referral,
+                note=post.get("note", ""),
+            )
+        elif what == "note":
+            services.note_add(by=user, case=case, text=post.get("text", "")[:10000])
+        else:
+            raise ValidationError(_("Choose what to add."))
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    return redirect("cases:case_detail", pk=case.pk)
+
+
+def _int(value: str | None) -> int:
+    """A posted id, or 0 (which no record has)."""
+    return int(value) if value and value.isdigit() else 0

@@ -206,3 +206,77 @@ def test_follow_ups_stay_within_their_organisation(caseworker, household, other_
     assert logged_in(other_caseworker).get("/today/").context["due"]["today"] == []
     follow_up.refresh_from_db()
     assert follow_up.done_on is None
+
+
+@pytest.mark.django_db
+def test_a_case_plan_with_goals_actions_services_and_notes(
+    caseworker, household, other_caseworker, org_b
+):
+    from awda.cases.models import Goal, PlanAction, ServiceRecord
+
+    case = case_open(by=caseworker, household=household)
+    client = logged_in(caseworker)
+    record = f"/cases/{case.pk}/record/"
+    client.post(record, {"what": "goal", "title": "birth certificates for the children"})
+    goal = Goal.objects.get()
+    client.post(
+        record,
+        {
+            "what": "action",
+            "goal": goal.pk,
+            "title": "book the civil registry visit",
+            "due_on": "2026-12-10",
+        },
+    )
+    step = PlanAction.objects.get()
+    assert step.owner == caseworker
+    client.post(record, {"what": "action_done", "action": step.pk})
+    step.refresh_from_db()
+    assert step.done_on == timezone.localdate()
+    client.post(record, {"what": "achieved", "goal": goal.pk})
+    goal.refresh_from_db()
+    assert goal.status == "achieved"
+    client.post(
+        record,
+        {
+            "what": "service",
+            "service": "legal_aid",
+            "channel": "in_house",
+            "note": "counselling on documents",
+        },
+    )
+    referral = referral_for(caseworker, household, org_b)
+    client.post(
+        record,
+        {"what": "service", "service": "health", "channel": "referral", "referral": referral.pk},
+    )
+    assert list(ServiceRecord.objects.values_list("channel", flat=True).order_by("id")) == [
+        "in_house",
+        "referral",
+    ]
+    refused = client.post(
+        record, {"what": "service", "service": "health", "channel": "referral"}, follow=True
+    )
+    assert ServiceRecord.objects.count() == 2  # "through a referral" must name the referral
+    assert [m.level_tag for m in refused.context["messages"]] == ["error"]
+    client.post(record, {"what": "note", "text": "the mother fears going back to the village"})
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert "the mother fears going back" in page and "birth certificates for the children" in page
+    entries = AuditEntry.objects.filter(object_type="cases.casenote")
+    assert entries.exists() and "fears" not in str(list(entries.values_list("changes", "details")))
+    assert (
+        logged_in(other_caseworker).post(record, {"what": "note", "text": "x"}).status_code == 404
+    )
+
+
+def referral_for(caseworker, household, org):
+    from awda.cases.services import referral_create
+
+    return referral_create(
+        by=caseworker,
+        household=household,
+        receiving_organisation=org,
+        kind="referral",
+        service="health",
+        consent="given",
+    )
