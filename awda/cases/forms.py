@@ -6,13 +6,19 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from awda.accounts.models import Organisation
-from awda.cases.models import Referral
+from awda.cases.models import Case, Referral
 from awda.common.forms import StyledForm
 
 
 class ReferralForm(StyledForm):
     receiving_organisation = forms.ModelChoiceField(
         label=_("Receiving organisation"), queryset=Organisation.objects.none()
+    )
+    case = forms.ModelChoiceField(
+        label=_("Case referred"),
+        queryset=Case.objects.none(),
+        required=False,
+        empty_label=_("(the household, no particular case)"),
     )
     kind = forms.ChoiceField(
         label=_("Kind"), choices=Referral.Kind.choices, initial=Referral.Kind.REFERRAL
@@ -36,8 +42,13 @@ class ReferralForm(StyledForm):
         help_text=_("What the receiver needs to know to decide. Share no more than needed."),
     )
 
-    def __init__(self, *args: Any, own_organisation_id: int, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, own_organisation_id: int, household_id: int, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["case"].queryset = Case.objects.filter(  # type: ignore[attr-defined]
+            household_id=household_id, organisation_id=own_organisation_id
+        ).exclude(status=Case.Status.CLOSED)
         field = self.fields["receiving_organisation"]
         field.queryset = Organisation.objects.filter(  # type: ignore[attr-defined]
             is_active=True

@@ -43,7 +43,12 @@ def referral_list(request: HttpRequest) -> HttpResponse:
 def referral_create(request: HttpRequest, household_pk: int) -> HttpResponse:
     user = acting_user(request)
     household = household_get_for_user(user, household_pk, write=True)
-    form = ReferralForm(request.POST or None, own_organisation_id=household.organisation_id)
+    form = ReferralForm(
+        request.POST or None,
+        own_organisation_id=household.organisation_id,
+        household_id=household.pk,
+        initial={"case": request.GET.get("case")},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.referral_create(
@@ -55,6 +60,7 @@ def referral_create(request: HttpRequest, household_pk: int) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
                 consent=form.cleaned_data["consent"],
                 consent_note=form.cleaned_data["consent_note"],
+                case=form.cleaned_data["case"],
             )
         except ValidationError as error:
             for field, errors in error.message_dict.items():
@@ -161,6 +167,7 @@ def case_open(request: HttpRequest, household_pk: int) -> HttpResponse:
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = acting_user(request)
     case = selectors.case_get_for_user(user, pk)
+    own = case.organisation_id == user.organisation_id
     steps = [
         (value, label)
         for value, label in Case.Status.choices
@@ -184,8 +191,9 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "today": timezone.localdate(),
             "steps": steps,
             "statuses": Case.Status.choices,
-            "can_manage": user.can(Can.MANAGE_CASES),
-            "can_approve": user.can(Can.APPROVE_CASES),
+            # a case referred to the user's organisation is read there, not worked on
+            "can_manage": own and user.can(Can.MANAGE_CASES),
+            "can_approve": own and user.can(Can.APPROVE_CASES),
         },
     )
 

@@ -106,3 +106,54 @@ def test_a_caseworker_registers_a_family_in_arabic_and_finds_it(live_server, bro
     expect(page.locator("#results table")).to_contain_text("نور الهدى")
     expect(page.locator("#results")).to_contain_text("3")
     _shot(page, "04-list")
+
+
+def test_a_case_goes_from_opening_to_a_referral_another_organisation_accepts(
+    live_server, browser_page, org_a, org_b
+):
+    from django.utils import translation
+
+    from awda.conftest import register
+
+    caseworker = make_user("amal", org_a, "caseworker")
+    make_user("bilal", org_b, "caseworker")
+    household = register(caseworker, reference="A-77")
+    page = browser_page
+
+    def login(username: str) -> None:
+        page.context.clear_cookies()
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.fill("#id_username", username)
+        page.fill("#id_password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{live_server.url}/households/")
+
+    login("amal")
+    page.goto(f"{live_server.url}/households/{household.pk}/")
+    page.click(f"a[href='/cases/new/{household.pk}/']")
+    page.locator("form button.btn-awda").click()
+    page.wait_for_url(f"{live_server.url}/cases/*/")
+    case_url = page.url
+    page.locator("button[name=to][value=assessment]").click()
+    page.wait_for_load_state("networkidle")
+    with translation.override("ar"):
+        assessment = translation.gettext("Assessment")
+    assert page.locator(".case-steps .text-bg-success").inner_text() == assessment
+    page.locator("a[href*='?case=']").click()
+    page.select_option("#id_receiving_organisation", label="منظمة ب")
+    page.select_option("#id_service", value="legal_aid")
+    page.check("input[name=consent][value=given]")
+    page.fill("#id_consent_note", "ربة الأسرة وافقت")
+    _shot(page, "05-refer-case")
+    page.locator("form button.btn-awda").click()
+    page.wait_for_url(f"{live_server.url}/households/{household.pk}/")
+
+    login("bilal")
+    page.goto(f"{live_server.url}/referrals/")
+    page.locator("form[action$='/accept/'] button").click()
+    page.wait_for_url(f"{live_server.url}/households/{household.pk}/")
+    page.goto(case_url)
+    assert page.locator("h1").inner_text().startswith("الحالة")
+    # read only for the receiver: no step buttons
+    assert page.locator("button[name=to]").count() == 0
+    _shot(page, "06-case-seen-by-receiver")
