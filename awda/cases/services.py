@@ -245,6 +245,13 @@ FORWARD = {
 }
 
 
+def _require_case_owner(by: User, case: Case) -> None:
+    """Cases are worked on by caseworkers and supervisors of the organisation that owns
+    them (a receiving organisation reads a referred case, nothing more)."""
+    if not by.can(Can.MANAGE_CASES) or case.organisation_id != by.organisation_id:
+        raise PermissionDenied
+
+
 def _case_locked(case: Case, expected_version: int | None) -> Case:
     current = Case.objects.select_for_update().get(pk=case.pk)
     if expected_version is not None and current.version != expected_version:
@@ -307,8 +314,7 @@ def case_move(
     *, by: User, case: Case, to: str, comment: str = "", expected_version: int | None = None
 ) -> Case:
     """A caseworker's step forward (or from monitoring back to services)."""
-    if not by.can(Can.MANAGE_CASES) or case.organisation_id != by.organisation_id:
-        raise PermissionDenied
+    _require_case_owner(by, case)
     with transaction.atomic():
         current = _case_locked(case, expected_version)
         if current.awaiting:
@@ -337,8 +343,7 @@ def case_move(
 
 def case_submit(*, by: User, case: Case, what: str, comment: str = "") -> Case:
     """Send the case plan, or the closure, to a supervisor."""
-    if not by.can(Can.MANAGE_CASES) or case.organisation_id != by.organisation_id:
-        raise PermissionDenied
+    _require_case_owner(by, case)
     with transaction.atomic():
         current = _case_locked(case, None)
         if current.awaiting:
@@ -384,8 +389,7 @@ def case_decide(*, by: User, case: Case, approve: bool, comment: str = "") -> Ca
 
 
 def case_reopen(*, by: User, case: Case, comment: str) -> Case:
-    if not by.can(Can.MANAGE_CASES) or case.organisation_id != by.organisation_id:
-        raise PermissionDenied
+    _require_case_owner(by, case)
     if not comment.strip():
         raise ValidationError({"comment": [_("Say why the case is reopened.")]})
     with transaction.atomic():
@@ -401,8 +405,7 @@ def case_reopen(*, by: User, case: Case, comment: str) -> Case:
 
 
 def case_assign(*, by: User, case: Case, to: User) -> Case:
-    if not by.can(Can.MANAGE_CASES) or case.organisation_id != by.organisation_id:
-        raise PermissionDenied
+    _require_case_owner(by, case)
     if to.organisation_id != by.organisation_id or not to.can(Can.MANAGE_CASES):
         raise ValidationError({"assigned_to": [_("Assign a caseworker of your organisation.")]})
     with transaction.atomic():
@@ -423,8 +426,7 @@ def _refresh_next_due(case: Case) -> None:
 def follow_up_add(
     *, by: User, case: Case, title: str, due_on: datetime.date, assigned_to: User | None = None
 ) -> FollowUp:
-    if not by.can(Can.MANAGE_CASES) or case.organisation_id != by.organisation_id:
-        raise PermissionDenied
+    _require_case_owner(by, case)
     assignee = assigned_to or case.assigned_to or by
     errors: dict[str, list[str]] = {}
     if not title.strip():
@@ -450,8 +452,7 @@ def follow_up_add(
 
 
 def follow_up_done(*, by: User, follow_up: FollowUp) -> FollowUp:
-    if not by.can(Can.MANAGE_CASES) or follow_up.case.organisation_id != by.organisation_id:
-        raise PermissionDenied
+    _require_case_owner(by, follow_up.case)
     with transaction.atomic():
         current = FollowUp.objects.select_for_update().get(pk=follow_up.pk)
         if current.done_on is None:
@@ -471,8 +472,7 @@ def follow_up_done(*, by: User, follow_up: FollowUp) -> FollowUp:
 
 
 def _require_case_writer(by: User, case: Case) -> None:
-    if not by.can(Can.MANAGE_CASES) or case.organisation_id != by.organisation_id:
-        raise PermissionDenied
+    _require_case_owner(by, case)
     if case.status == Case.Status.CLOSED:
         raise ValidationError({"case": [_("The case is closed.")]})
 
