@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from awda.accounts.models import Organisation
 from awda.registry.models import Household
@@ -241,7 +242,7 @@ class Goal(models.Model):
     """A goal of the case plan (e.g. "the children have birth certificates")."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("goal", "Open")
         ACHIEVED = "achieved", _("Achieved")
         DROPPED = "dropped", _("Dropped")
 
