@@ -927,6 +927,11 @@ def load_demo(*, households: int = 2000, seed: int = 2026, password: str) -> Dem
             orgs,
             random.Random(f"{seed}-referrals"),
         )
+        _casework(
+            [written[id(p)] for p in plan if p.org == "org-a" and id(p) in original_ids],
+            users,
+            random.Random(f"{seed}-cases"),
+        )
     # The review queue of the demo is filled as a supervisor's scan would fill it.
     scan = Task.objects.create(
         kind="identity.scan", created_by=users["supervisor.a"], organisation=orgs["org-a"]
@@ -970,3 +975,94 @@ def _referrals(
             )
         elif index % 2 == 1:
             referral_accept(referral=referral, by=receiver, note="Caseworker assigned.")
+
+
+GOALS = [
+    ("Birth certificates for the children born in the camp", "Book the civil registry visit"),
+    ("The family has its civil documents", "Collect the copies of the family booklet"),
+    ("The children go to school", "Enrol the children at the camp learning centre"),
+    ("Medical follow-up for the mother", "Referral to the camp clinic"),
+    ("A sponsor in the area of origin", "Meet the community liaison about sponsorship"),
+]
+FOLLOW_UPS = [
+    "Home visit in the tent",
+    "Call the family",
+    "Check the documents",
+    "Visit with the supervisor",
+]
+
+
+def _casework(households: list[Household], users: dict[str, User], rng: random.Random) -> None:
+    """Cases at every step for about one org-a household in eight, with plans, follow-ups
+    (some overdue) and psychosocial screenings, written through the services as
+    caseworkers, supervisors and MHPSS workers would."""
+    from awda.cases import services as cases
+    from awda.mhpss.services import screening_record
+
+    worker, boss, mhpss = users["caseworker.a"], users["supervisor.a"], users["mhpss.a"]
+    today = timezone.localdate()
+    steps = ["assessment", "case_plan", "services", "monitoring"]
+    chosen = sorted(
+        rng.sample(households, min(len(households), max(6, len(households) // 8))),
+        key=lambda h: h.pk,
+    )
+    for index, household in enumerate(chosen):
+        members = list(household.members.all())
+        children = [m for m in members if m.relationship == Rel.CHILD]
+        person = rng.choice(children) if children and rng.random() < 0.25 else None
+        case = cases.case_open(
+            by=worker,
+            household=household,
+            person=person,
+            risk=rng.choice(["low", "medium", "medium", "high"]),
+        )
+        depth = index % 6  # new, assessment, plan waiting, services, monitoring, closed
+        for to in steps[: min(depth, 2)]:
+            case = cases.case_move(by=worker, case=case, to=to)
+        if depth >= 2:
+            goal, action = rng.choice(GOALS)
+            made = cases.goal_add(by=worker, case=case, title=goal)
+            cases.action_add(
+                by=worker,
+                goal=made,
+                title=action,
+                owner=worker,
+                due_on=today + datetime.timedelta(days=rng.randint(-10, 30)),
+            )
+            case = cases.case_submit(by=worker, case=case, what="case_plan")
+        if depth >= 3:
+            case = cases.case_decide(by=boss, case=case, approve=True)
+            cases.service_record(
+                by=worker,
+                case=case,
+                service=rng.choice(["civil_documentation", "education", "health"]),
+                channel="in_house",
+                delivered_on=today - datetime.timedelta(days=rng.randint(1, 60)),
+            )
+        if depth >= 4:
+            case = cases.case_move(by=worker, case=case, to="monitoring")
+        if depth == 5:
+            case = cases.case_submit(
+                by=worker, case=case, what="closure", comment="The family is stable."
+            )
+            case = cases.case_decide(by=boss, case=case, approve=True, comment="Agreed.")
+        elif depth != 2:
+            cases.follow_up_add(
+                by=worker,
+                case=case,
+                title=rng.choice(FOLLOW_UPS),
+                due_on=today + datetime.timedelta(days=rng.randint(-7, 10)),
+            )
+        adults = [m for m in members if (m.age_on(today) or 0) >= 18]
+        if adults and rng.random() < 0.4:
+            who = rng.choice(adults)
+            for months in (6, 3, 0):
+                low = months > 0
+                answers = [rng.randint(0, 2) if low else rng.randint(2, 5) for _ in range(5)]
+                screening_record(
+                    by=mhpss,
+                    person=who,
+                    instrument="who5",
+                    answers=answers,
+                    on=today - datetime.timedelta(days=30 * months),
+                )

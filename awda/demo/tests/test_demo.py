@@ -213,3 +213,15 @@ def test_command_prints_logins_and_is_idempotent(places, settings, capsys, monke
     assert "Demo data already loaded" in out
     assert "donor.c" in out
     assert Household.objects.count() == 8
+
+
+@pytest.mark.django_db
+def test_the_demo_has_casework_at_every_step(demo):
+    from awda.cases.models import Case, FollowUp
+    from awda.mhpss.models import Screening
+
+    statuses = set(Case.objects.values_list("status", flat=True))
+    assert {"new", "assessment", "case_plan", "services", "monitoring", "closed"} <= statuses
+    assert Case.objects.exclude(awaiting="").exists()
+    assert FollowUp.objects.exists()
+    assert Screening.objects.exists()
