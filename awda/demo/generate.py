@@ -977,18 +977,19 @@ def _referrals(
             referral_accept(referral=referral, by=receiver, note="Caseworker assigned.")
 
 
+# Written as caseworkers write them, in Arabic.
 GOALS = [
-    ("Birth certificates for the children born in the camp", "Book the civil registry visit"),
-    ("The family has its civil documents", "Collect the copies of the family booklet"),
-    ("The children go to school", "Enrol the children at the camp learning centre"),
-    ("Medical follow-up for the mother", "Referral to the camp clinic"),
-    ("A sponsor in the area of origin", "Meet the community liaison about sponsorship"),
+    ("استخراج شهادات ميلاد للأطفال المولودين في المخيم", "حجز موعد لدى دائرة الأحوال المدنية"),
+    ("حصول الأسرة على وثائقها المدنية", "جمع نسخ دفتر العائلة"),
+    ("التحاق الأطفال بالتعليم", "تسجيل الأطفال في مركز التعلم في المخيم"),
+    ("متابعة طبية للأم", "إحالة إلى عيادة المخيم"),
+    ("إيجاد كفيل في منطقة المنشأ", "لقاء مسؤول التواصل المجتمعي بشأن الكفالة"),
 ]
 FOLLOW_UPS = [
-    "Home visit in the tent",
-    "Call the family",
-    "Check the documents",
-    "Visit with the supervisor",
+    "زيارة منزلية إلى الخيمة",
+    "اتصال هاتفي بالأسرة",
+    "التحقق من الوثائق",
+    "زيارة مع المشرف",
 ]
 
 
@@ -1042,10 +1043,8 @@ def _casework(households: list[Household], users: dict[str, User], rng: random.R
         if depth >= 4:
             case = cases.case_move(by=worker, case=case, to="monitoring")
         if depth == 5:
-            case = cases.case_submit(
-                by=worker, case=case, what="closure", comment="The family is stable."
-            )
-            case = cases.case_decide(by=boss, case=case, approve=True, comment="Agreed.")
+            case = cases.case_submit(by=worker, case=case, what="closure", comment="الأسرة مستقرة.")
+            case = cases.case_decide(by=boss, case=case, approve=True, comment="موافق.")
         elif depth != 2:
             cases.follow_up_add(
                 by=worker,
