@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import traceback
 from collections.abc import Callable
 from typing import Any
 
@@ -93,7 +94,16 @@ def task_run(pk: int, *, claimed: bool = False) -> None:
     try:
         result = _REGISTRY[current.kind](current, progress)
     except Exception as error:
-        logger.exception("task %s (%s) failed", pk, current.kind)
+        # Where it failed, not what it said: messages can quote the data (a name, a cell).
+        frame = traceback.extract_tb(error.__traceback__)[-1]
+        logger.error(
+            "task %s (%s) failed: %s at %s:%s",
+            pk,
+            current.kind,
+            type(error).__name__,
+            frame.filename.rsplit("/", 1)[-1],
+            frame.lineno,
+        )
         Task.objects.filter(pk=pk).update(
             status=Task.Status.FAILED,
             finished_at=timezone.now(),

@@ -117,3 +117,22 @@ def test_the_history_page_speaks_in_labels_and_place_names(caseworker, superviso
 def test_pages_travel_compressed(caseworker, household):
     response = logged_in(caseworker).get("/households/", HTTP_ACCEPT_ENCODING="gzip")
     assert response["Content-Encoding"] == "gzip"
+
+
+@pytest.mark.django_db
+def test_a_failed_task_logs_where_it_failed_but_not_what_the_data_said(caplog, caseworker):
+    from awda.common.models import Task
+    from awda.common.tasks import task, task_run
+
+    @task("test.fails")
+    def fails(current, progress):
+        raise ValueError("Fatima Ahmad Al-Jubouri, born 1990-03-14")
+
+    failing = Task.objects.create(kind="test.fails", created_by=caseworker)
+    task_run(failing.pk)
+    failing.refresh_from_db()
+    assert failing.status == "failed" and failing.message == "failed: ValueError"
+    logged = " ".join(r.getMessage() for r in caplog.records) + " ".join(
+        str(r.exc_info) for r in caplog.records
+    )
+    assert "ValueError" in logged and "Fatima" not in logged and "1990" not in logged
