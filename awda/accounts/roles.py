@@ -31,6 +31,7 @@ class Can(StrEnum):
     REVIEW_DUPLICATES = "review_duplicates"
     # Screenings and session notes: opinions about a person's mental health.
     MANAGE_CASES = "manage_cases"
+    MANAGE_FORMS = "manage_forms"
     APPROVE_CASES = "approve_cases"
     VIEW_MHPSS = "view_mhpss"
     RECORD_MHPSS = "record_mhpss"
@@ -64,7 +65,7 @@ CAPABILITIES: dict[str, frozenset[Can]] = {
         }
     ),
     Role.DPO: frozenset(_STAFF | {Can.VIEW_HISTORY, Can.SEARCH_AUDIT}),
-    Role.ADMIN: frozenset(_STAFF | {Can.MANAGE_USERS}),
+    Role.ADMIN: frozenset(_STAFF | {Can.MANAGE_USERS, Can.MANAGE_FORMS}),
     # Donor viewers see aggregates and nothing about any person.
     Role.DONOR: frozenset({Can.VIEW_AGGREGATES}),
 }

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from awda.accounts.models import Organisation
 from awda.registry.models import Household
@@ -319,3 +319,66 @@ class CaseNote(models.Model):
 
     def __str__(self) -> str:
         return f"note #{self.pk}"
+
+
+class FormDefinition(models.Model):
+    """An assessment form. Its questions live in versions (`FormVersion`): editing a
+    form makes a new version, and answers keep the version they were given with."""
+
+    slug = models.SlugField(max_length=60, unique=True)
+    title_ar = models.CharField(_("title in Arabic"), max_length=200)
+    title_en = models.CharField(_("title in English"), max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self) -> str:
+        return self.slug
+
+    @property
+    def title(self) -> str:
+        return self.title_ar if (get_language() or "ar").startswith("ar") else self.title_en
+
+    def latest(self) -> FormVersion | None:
+        return self.versions.order_by("-number").first()
+
+
+class FormVersion(models.Model):
+    """The questions of one version of a form, as data: a list of
+    {name, type, label: {ar, en}, required, choices: [{name, label}], relevant}."""
+
+    form = models.ForeignKey(FormDefinition, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField()
+    fields = models.JSONField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["form", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["form", "number"], name="one_number_per_form_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.form.slug} v{self.number}"
+
+
+class Assessment(models.Model):
+    """A form filled for a case, with the version it was filled with."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="assessments")
+    form_version = models.ForeignKey(FormVersion, on_delete=models.PROTECT, related_name="+")
+    answers = models.JSONField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"assessment #{self.pk}"

@@ -6,21 +6,27 @@ case-management work extends it to cases, forms and consent."""
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from awda.accounts.models import Organisation, User
 from awda.accounts.roles import Can
 from awda.audit.models import Action
 from awda.audit.services import audit_record
+from awda.cases import formdefs
 from awda.cases.models import (
+    Assessment,
     Case,
     CaseEvent,
     CaseNote,
     FollowUp,
+    FormDefinition,
+    FormVersion,
     Goal,
     PlanAction,
     Referral,
@@ -584,3 +590,69 @@ def note_add(*, by: User, case: Case, text: str) -> CaseNote:
         # the text is personal and often sensitive: the audit says a note was written
         audit_record(actor=by, action=Action.CREATE, obj=note, details={"case": case.pk})
     return note
+
+
+# -- assessment forms -------------------------------------------------------------------------
+
+
+def form_version_add(
+    *, by: User, form: FormDefinition, fields: list[dict[str, Any]]
+) -> FormVersion:
+    """A new version of a form (answers given with earlier versions keep theirs)."""
+    if not by.can(Can.MANAGE_FORMS):
+        raise PermissionDenied
+    try:
+        checked = formdefs.check_fields(fields)
+    except formdefs.FormError as error:
+        raise ValidationError({"fields": error.problems}) from error
+    with transaction.atomic():
+        latest = (
+            FormVersion.objects.select_for_update().filter(form=form).order_by("-number").first()
+        )
+        version = FormVersion.objects.create(
+            form=form, number=(latest.number + 1) if latest else 1, fields=checked, created_by=by
+        )
+        audit_record(actor=by, action=Action.CREATE, obj=version, details={"form": form.slug})
+    return version
+
+
+def form_import_xlsform(*, by: User, content: bytes, slug: str = "") -> FormVersion:
+    """A form from an XLSForm workbook: a new version of the form with the same id, or a
+    new form."""
+    if not by.can(Can.MANAGE_FORMS):
+        raise PermissionDenied
+    try:
+        settings, fields = formdefs.from_xlsform(content)
+    except formdefs.FormError as error:
+        raise ValidationError({"file": error.problems}) from error
+    slug = slugify(slug or settings["id"] or settings["title"])[:60]
+    if not slug:
+        raise ValidationError({"file": [_("Give the form an id (settings sheet, form_id).")]})
+    title = settings["title"] or slug
+    form, _created = FormDefinition.objects.get_or_create(
+        slug=slug, defaults={"title_ar": title, "title_en": title}
+    )
+    return form_version_add(by=by, form=form, fields=fields)
+
+
+def assessment_record(
+    *, by: User, case: Case, version: FormVersion, raw: dict[str, Any]
+) -> Assessment:
+    """Answers to a form for a case, checked against the version given, skipped
+    questions dropped."""
+    _require_case_writer(by, case)
+    try:
+        answers = formdefs.clean_answers(version.fields, raw)
+    except formdefs.FormError as error:
+        raise ValidationError({"answers": error.problems}) from error
+    with transaction.atomic():
+        assessment = Assessment.objects.create(
+            case=case, form_version=version, answers=answers, recorded_by=by
+        )
+        audit_record(
+            actor=by,
+            action=Action.CREATE,
+            obj=assessment,
+            details={"case": case.pk, "form": version.form.slug, "version": version.number},
+        )
+    return assessment

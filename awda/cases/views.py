@@ -8,14 +8,24 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
 from awda.accounts.roles import Can
-from awda.cases import selectors, services
+from awda.audit.models import Action
+from awda.audit.services import audit_record
+from awda.cases import formdefs, selectors, services
 from awda.cases.forms import ReferralForm, ResponseForm
-from awda.cases.models import Case, PlanAction, Referral, ServiceRecord
+from awda.cases.models import (
+    Assessment,
+    Case,
+    FormDefinition,
+    PlanAction,
+    Referral,
+    ServiceRecord,
+)
 from awda.common.views import acting_user, paginate, requires
 from awda.registry.selectors import household_get_for_user
 from awda.registry.services import EditConflict
@@ -181,6 +191,8 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "events": _events(case),
             "follow_ups": case.follow_ups.select_related("assigned_to"),
             "goals": case.goals.prefetch_related("actions__owner"),
+            "assessments": case.assessments.select_related("form_version__form", "recorded_by"),
+            "forms": FormDefinition.objects.all(),
             "services": case.services.select_related("referral__receiving_organisation"),
             "notes": case.notes.select_related("written_by"),
             "service_choices": Referral.Service.choices,
@@ -351,3 +363,146 @@ def case_record(request: HttpRequest, pk: int) -> HttpResponse:
 def _int(value: str | None) -> int:
     """A posted id, or 0 (which no record has)."""
     return int(value) if value and value.isdigit() else 0
+
+
+def _raw_answers(request: HttpRequest, fields: list[dict[str, Any]]) -> dict[str, Any]:
+    raw: dict[str, Any] = {}
+    for field in fields:
+        name = field["name"]
+        if field["type"] == "select_multiple":
+            raw[name] = request.POST.getlist(name)
+        else:
+            raw[name] = request.POST.get(name, "")
+    return raw
+
+
+def _questions(fields: list[dict[str, Any]], raw: dict[str, Any]) -> list[dict[str, Any]]:
+    """The questions to show, in the page's language, given the answers so far."""
+    arabic = (get_language() or "ar").startswith("ar")
+    shown = {f["name"] for f in formdefs.relevant_fields(fields, raw)}
+    questions = []
+    for field in fields:
+        label = field.get("label") or {}
+        questions.append(
+            {
+                **field,
+                "text": (label.get("ar") if arabic else label.get("en"))
+                or label.get("en")
+                or label.get("ar"),
+                "shown": field["name"] in shown,
+                "value": raw.get(field["name"], [] if field["type"] == "select_multiple" else ""),
+                "options": [
+                    (
+                        c["name"],
+                        (
+                            (c.get("label") or {}).get("ar")
+                            if arabic
+                            else (c.get("label") or {}).get("en")
+                        )
+                        or c["name"],
+                    )
+                    for c in field.get("choices") or []
+                ],
+            }
+        )
+    return questions
+
+
+@requires(Can.MANAGE_CASES)
+def assessment_new(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
+    """Fill a form for a case. The page re-draws itself as answers change (HTMX) so that
+    the form's skip logic shows and hides questions; the server applies it again on save."""
+    user = acting_user(request)
+    case = selectors.case_get_for_user(user, pk, write=True)
+    form = FormDefinition.objects.filter(slug=slug).first()
+    version = form.latest() if form else None
+    if version is None:
+        raise Http404
+    raw = _raw_answers(request, version.fields) if request.method == "POST" else {}
+    errors: list[str] = []
+    if request.method == "POST" and not request.headers.get("HX-Request"):
+        try:
+            services.assessment_record(by=user, case=case, version=version, raw=raw)
+        except ValidationError as error:
+            errors = error.messages
+        else:
+            messages.success(request, _("Assessment saved."))
+            return redirect("cases:case_detail", pk=case.pk)
+    context = {
+        "case": case,
+        "form": form,
+        "version": version,
+        "questions": _questions(version.fields, raw),
+        "errors": errors,
+    }
+    template = (
+        "cases/_questions.html"
+        if request.headers.get("HX-Request")
+        else "cases/assessment_form.html"
+    )
+    return render(request, template, context)
+
+
+@requires(Can.VIEW_PERSONAL_DATA)
+def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = acting_user(request)
+    assessment = (
+        Assessment.objects.select_related("form_version__form", "case", "recorded_by")
+        .filter(case__in=selectors.cases_visible_to(user))
+        .filter(pk=pk)
+        .first()
+    )
+    if assessment is None:
+        raise Http404
+    audit_record(
+        actor=user, action=Action.VIEW, obj=assessment.case, details={"assessment": assessment.pk}
+    )
+    questions = _questions(assessment.form_version.fields, assessment.answers)
+    return render(
+        request, "cases/assessment_detail.html", {"assessment": assessment, "questions": questions}
+    )
+
+
+@requires(Can.MANAGE_FORMS)
+def form_list(request: HttpRequest) -> HttpResponse:
+    user = acting_user(request)
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            messages.error(request, _("Choose an XLSForm file (.xlsx)."))
+        else:
+            try:
+                version = services.form_import_xlsform(
+                    by=user,
+                    content=upload.read()[: 10 * 1024 * 1024],
+                    slug=request.POST.get("slug", ""),
+                )
+            except ValidationError as error:
+                for message in error.messages:
+                    messages.error(request, message)
+            else:
+                messages.success(
+                    request,
+                    _("Form %(slug)s, version %(n)s, saved.")
+                    % {"slug": version.form.slug, "n": version.number},
+                )
+        return redirect("cases:form_list")
+    forms = FormDefinition.objects.prefetch_related("versions")
+    return render(request, "cases/form_list.html", {"forms": forms})
+
+
+@requires(Can.VIEW_PERSONAL_DATA)
+def form_xlsform(request: HttpRequest, slug: str) -> HttpResponse:
+    """The latest version as an XLSForm, for KoboToolbox or ODK (offline collection)."""
+    form = FormDefinition.objects.filter(slug=slug).first()
+    version = form.latest() if form else None
+    if form is None or version is None:
+        raise Http404
+    content = formdefs.to_xlsform(
+        slug=form.slug, title=form.title_en, version=version.number, fields=version.fields
+    )
+    response = HttpResponse(
+        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{form.slug}-v{version.number}.xlsx"'
+    return response
