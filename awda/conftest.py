@@ -18,6 +18,8 @@ from rest_framework.test import APIClient
 
 from awda.accounts.models import Organisation, User
 from awda.accounts.roles import Role
+from awda.cases.default_forms import load_default_forms
+from awda.cases.models import FormDefinition, FormVersion
 from awda.places.models import Place
 from awda.places.services import load_built_in
 from awda.registry.models import Household
@@ -36,12 +38,13 @@ def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> Iterator[No
 
 @pytest.fixture(autouse=True)
 def _places_after_a_flush(request: pytest.FixtureRequest) -> None:
-    """Tests on a live server (transactional) empty the database afterwards, places
-    included; the next such test loads them again."""
+    """Tests on a live server (transactional) empty the database afterwards, places and
+    shipped forms included; the next such test loads them again."""
     if "live_server" in request.fixturenames or "transactional_db" in request.fixturenames:
         request.getfixturevalue("transactional_db")
         if not Place.objects.exists():
             load_built_in()
+        load_default_forms(FormDefinition, FormVersion)  # a data migration's rows, flushed too
 
 
 @pytest.fixture(autouse=True)

@@ -183,6 +183,7 @@ class ReferralSerializer(serializers.ModelSerializer):
             "reason",
             "consent",
             "consent_note",
+            "shared_forms",
             "sending_organisation",
             "receiving_organisation",
             "status",
@@ -243,6 +244,7 @@ class ReferralViewSet(
             consent=data["consent"],
             consent_note=data.get("consent_note", ""),
             case=case,
+            shared_forms=data.get("shared_forms") or [],
         )
         return Response(self.get_serializer(referral).data, status=201)
 

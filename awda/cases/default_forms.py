@@ -238,3 +238,14 @@ DEFAULT_FORMS: list[tuple[str, str, str, list[dict[str, Any]]]] = [
         ],
     ),
 ]
+
+
+def load_default_forms(form_model: Any, version_model: Any) -> None:
+    """Create the shipped forms that are missing (version 1); the models are passed in so
+    that a migration can use its historical ones."""
+    for slug, title_ar, title_en, fields in DEFAULT_FORMS:
+        form, created = form_model.objects.get_or_create(
+            slug=slug, defaults={"title_ar": title_ar, "title_en": title_en}
+        )
+        if created:
+            version_model.objects.create(form=form, number=1, fields=fields)

@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from awda.accounts.models import Organisation
-from awda.cases.models import Case, Referral
+from awda.cases.models import Case, FormDefinition, Referral
 from awda.common.forms import StyledForm
 
 
@@ -19,6 +19,13 @@ class ReferralForm(StyledForm):
         queryset=Case.objects.none(),
         required=False,
         empty_label=_("(the household, no particular case)"),
+    )
+    shared_forms = forms.MultipleChoiceField(
+        label=_("Assessments the receiver may read"),
+        choices=[],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Only with a case. Nothing else of the case's assessments is shared."),
     )
     kind = forms.ChoiceField(
         label=_("Kind"), choices=Referral.Kind.choices, initial=Referral.Kind.REFERRAL
@@ -49,6 +56,9 @@ class ReferralForm(StyledForm):
         self.fields["case"].queryset = Case.objects.filter(  # type: ignore[attr-defined]
             household_id=household_id, organisation_id=own_organisation_id
         ).exclude(status=Case.Status.CLOSED)
+        self.fields["shared_forms"].choices = [  # type: ignore[attr-defined]
+            (f.slug, f.title) for f in FormDefinition.objects.all()
+        ]
         field = self.fields["receiving_organisation"]
         field.queryset = Organisation.objects.filter(  # type: ignore[attr-defined]
             is_active=True

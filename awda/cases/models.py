@@ -73,6 +73,8 @@ class Referral(models.Model):
     consent_note = models.TextField(
         _("who consented, or why a supervisor decided without consent"), blank=True
     )
+    # Slugs of the assessment forms whose answers the receiver may read (a case referral).
+    shared_forms = models.JSONField(_("assessments shared"), default=list, blank=True)
     ended_at = models.DateTimeField(null=True)
     ended_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"

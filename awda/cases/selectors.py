@@ -11,7 +11,7 @@ from awda.accounts.models import User
 from awda.accounts.roles import Can
 from awda.audit.models import Action
 from awda.audit.services import audit_record
-from awda.cases.models import Case, FollowUp, Referral
+from awda.cases.models import Assessment, Case, FollowUp, Referral
 
 
 def referrals_for_user(user: User) -> QuerySet[Referral]:
@@ -61,6 +61,24 @@ def caseload_for_user(user: User, view: str) -> QuerySet[Case]:
     if view == "approvals":
         return cases.exclude(awaiting="")
     return cases
+
+
+def assessments_visible_to(user: User, case: Case) -> QuerySet[Assessment]:
+    """A case's assessments: all of them for its organisation; for an organisation the
+    case was referred to, only the forms that the accepted referral shares."""
+    assessments = Assessment.objects.filter(case=case).select_related(
+        "form_version__form", "recorded_by"
+    )
+    if case.organisation_id == user.organisation_id:
+        return assessments
+    shared: set[str] = set()
+    for forms in Referral.objects.filter(
+        case=case,
+        receiving_organisation_id=user.organisation_id or 0,
+        status=Referral.Status.ACCEPTED,
+    ).values_list("shared_forms", flat=True):
+        shared.update(forms)
+    return assessments.filter(form_version__form__slug__in=shared)
 
 
 def case_get_for_user(user: User, pk: int | str, *, write: bool = False) -> Case:

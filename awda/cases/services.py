@@ -47,6 +47,7 @@ def referral_create(
     consent_note: str = "",
     reason: str = "",
     case: Case | None = None,
+    shared_forms: list[str] | None = None,
 ) -> Referral:
     """Refer (or transfer) a household, or one of its cases, to another organisation.
     The person's consent is recorded; without it, only a supervisor may decide, and must
@@ -65,6 +66,11 @@ def referral_create(
         ]
     if case is not None and case.household_id != household.pk:
         errors["case"] = [_("The case is not this household's.")]
+    shared = sorted(set(shared_forms or []))
+    if shared and case is None:
+        errors["shared_forms"] = [_("Assessments are shared with a case; choose the case.")]
+    elif set(shared) - set(FormDefinition.objects.values_list("slug", flat=True)):
+        errors["shared_forms"] = [_("Choose assessment forms from the list.")]
     if receiving_organisation.pk == by.organisation_id:
         errors["receiving_organisation"] = [_("Choose another organisation than yours.")]
     elif not receiving_organisation.is_active:
@@ -94,6 +100,7 @@ def referral_create(
         referral = Referral.objects.create(
             household=household,
             case=case,
+            shared_forms=shared,
             consent=consent,
             consent_note=consent_note,
             kind=kind,
@@ -114,6 +121,7 @@ def referral_create(
                 "service": service,
                 "consent": consent,
                 "case": case.pk if case else None,
+                "shared_forms": shared,
             },
         )
     return referral

@@ -71,6 +71,7 @@ def referral_create(request: HttpRequest, household_pk: int) -> HttpResponse:
                 consent=form.cleaned_data["consent"],
                 consent_note=form.cleaned_data["consent_note"],
                 case=form.cleaned_data["case"],
+                shared_forms=form.cleaned_data["shared_forms"],
             )
         except ValidationError as error:
             for field, errors in error.message_dict.items():
@@ -191,7 +192,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "events": _events(case),
             "follow_ups": case.follow_ups.select_related("assigned_to"),
             "goals": case.goals.prefetch_related("actions__owner"),
-            "assessments": case.assessments.select_related("form_version__form", "recorded_by"),
+            "assessments": selectors.assessments_visible_to(user, case),
             "forms": FormDefinition.objects.all(),
             "services": case.services.select_related("referral__receiving_organisation"),
             "notes": case.notes.select_related("written_by"),
@@ -446,11 +447,9 @@ def assessment_new(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
 @requires(Can.VIEW_PERSONAL_DATA)
 def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = acting_user(request)
+    found = Assessment.objects.filter(pk=pk, case__in=selectors.cases_visible_to(user)).first()
     assessment = (
-        Assessment.objects.select_related("form_version__form", "case", "recorded_by")
-        .filter(case__in=selectors.cases_visible_to(user))
-        .filter(pk=pk)
-        .first()
+        selectors.assessments_visible_to(user, found.case).filter(pk=pk).first() if found else None
     )
     if assessment is None:
         raise Http404

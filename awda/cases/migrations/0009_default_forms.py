@@ -5,16 +5,9 @@ from django.db import migrations
 
 
 def load(apps, schema_editor):
-    from awda.cases.default_forms import DEFAULT_FORMS
+    from awda.cases.default_forms import load_default_forms
 
-    FormDefinition = apps.get_model("cases", "FormDefinition")
-    FormVersion = apps.get_model("cases", "FormVersion")
-    for slug, title_ar, title_en, fields in DEFAULT_FORMS:
-        form, created = FormDefinition.objects.get_or_create(
-            slug=slug, defaults={"title_ar": title_ar, "title_en": title_en}
-        )
-        if created:
-            FormVersion.objects.create(form=form, number=1, fields=fields)
+    load_default_forms(apps.get_model("cases", "FormDefinition"), apps.get_model("cases", "FormVersion"))
 
 
 def unload(apps, schema_editor):

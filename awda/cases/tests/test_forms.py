@@ -147,3 +147,36 @@ def test_forms_and_assessments_respect_roles_and_organisations(
     )
     assert logged_in(donor).get(f"/assessments/{assessment.pk}/").status_code == 403
     assert logged_in(caseworker).get("/forms/return-intention/xlsform/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_case_referral_shares_only_the_assessments_it_names(
+    caseworker, household, other_caseworker, org_b
+):
+    from awda.cases.services import referral_accept, referral_create
+
+    case = case_open(by=caseworker, household=household)
+    client = logged_in(caseworker)
+    client.post(f"/cases/{case.pk}/assessments/return-intention/", {"wants_return": "no"})
+    client.post(
+        f"/cases/{case.pk}/assessments/civil-documentation/",
+        {"has_id": "no", "children_unregistered": "2"},
+    )
+    shared = Assessment.objects.get(form_version__form__slug="civil-documentation")
+    kept = Assessment.objects.get(form_version__form__slug="return-intention")
+    referral = referral_create(
+        by=caseworker,
+        household=household,
+        receiving_organisation=org_b,
+        kind="referral",
+        service="civil_documentation",
+        consent="given",
+        case=case,
+        shared_forms=["civil-documentation"],
+    )
+    referral_accept(referral=referral, by=other_caseworker)
+    receiver = logged_in(other_caseworker)
+    assert receiver.get(f"/assessments/{shared.pk}/").status_code == 200
+    assert receiver.get(f"/assessments/{kept.pk}/").status_code == 404
+    page = receiver.get(f"/cases/{case.pk}/")
+    assert [a.pk for a in page.context["assessments"]] == [shared.pk]

@@ -139,12 +139,22 @@ def test_a_case_goes_from_opening_to_a_referral_another_organisation_accepts(
     with translation.override("ar"):
         assessment = translation.gettext("Assessment")
     assert page.locator(".case-steps .text-bg-success").inner_text() == assessment
+    # the return-intention assessment: its skip logic shows "when?" once the family says yes
+    page.locator("a[href$='/assessments/return-intention/']").click()
+    page.check("input[name=wants_return][value=yes]")
+    page.wait_for_selector("input[name=when]")
+    assert page.locator("input[name=obstacles]").count() == 0
+    page.check("input[name=when][value='3m']")
+    _shot(page, "05-assessment")
+    page.locator("form button[type=submit].btn-awda").click()
+    page.wait_for_url(case_url)
     page.locator("a[href*='?case=']").click()
     page.select_option("#id_receiving_organisation", label="منظمة ب")
+    page.check("input[name=shared_forms][value=return-intention]")
     page.select_option("#id_service", value="legal_aid")
     page.check("input[name=consent][value=given]")
     page.fill("#id_consent_note", "ربة الأسرة وافقت")
-    _shot(page, "05-refer-case")
+    _shot(page, "06-refer-case")
     page.locator("form button.btn-awda").click()
     page.wait_for_url(f"{live_server.url}/households/{household.pk}/")
 
@@ -156,4 +166,8 @@ def test_a_case_goes_from_opening_to_a_referral_another_organisation_accepts(
     assert page.locator("h1").inner_text().startswith("الحالة")
     # read only for the receiver: no step buttons
     assert page.locator("button[name=to]").count() == 0
-    _shot(page, "06-case-seen-by-receiver")
+    # the shared assessment is readable there
+    page.locator("a[href^='/assessments/']").click()
+    page.wait_for_load_state("networkidle")
+    assert "خلال ثلاثة أشهر" in page.content()
+    _shot(page, "07-case-seen-by-receiver")
