@@ -59,3 +59,15 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     if value is None:
         return list(default or [])
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_list_file(name: str) -> list[str]:
+    """A comma- or line-separated list read from the file `name` names (for secrets)."""
+    path = os.environ.get(name)
+    if not path:
+        return []
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ImproperlyConfigured(f"{name}: cannot read {path}: {exc}") from exc
+    return [item.strip() for item in text.replace("\n", ",").split(",") if item.strip()]

@@ -14,7 +14,7 @@ from django.conf.locale import LANG_INFO
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from awda.env import env_bool, env_int, env_list, env_str
+from awda.env import env_bool, env_int, env_list, env_list_file, env_str
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(env_str("AWDA_VAR_DIR") or Path.cwd() / "var").resolve()
@@ -168,6 +168,18 @@ if BEHIND_PROXY:
 AWDA_TASKS = env_str("AWDA_TASKS") or "thread"
 if AWDA_TASKS not in ("thread", "worker", "inline"):
     raise ImproperlyConfigured("AWDA_TASKS must be thread or worker.")
+
+# Keys that encrypt sensitive files (attachments): Fernet keys, comma-separated, the first
+# encrypts and all decrypt (rotation). Required outside the demo and DEBUG; there, one is
+# derived from SECRET_KEY.
+ENCRYPTION_KEYS = env_list("AWDA_ENCRYPTION_KEYS") or env_list_file("AWDA_ENCRYPTION_KEYS_FILE")
+if not ENCRYPTION_KEYS and not (DEBUG or DEMO):
+    raise ImproperlyConfigured(
+        "AWDA_ENCRYPTION_KEYS (or AWDA_ENCRYPTION_KEYS_FILE) must hold at least one key; "
+        "make one with: python -c 'from cryptography.fernet import Fernet; "
+        "print(Fernet.generate_key().decode())'"
+    )
+ATTACHMENT_MAX_BYTES = env_int("AWDA_ATTACHMENT_MAX_MB", 10, minimum=1) * 1024 * 1024
 
 # API tokens live AWDA_TOKEN_MINUTES.
 API_TOKEN_MINUTES = env_int("AWDA_TOKEN_MINUTES", 60, minimum=1)

@@ -384,3 +384,30 @@ class Assessment(models.Model):
 
     def __str__(self) -> str:
         return f"assessment #{self.pk}"
+
+
+class Attachment(models.Model):
+    """A file attached to a case, stored encrypted outside the web root; only its type,
+    size and checksum are kept in the clear."""
+
+    class Kind(models.TextChoices):
+        PDF = "application/pdf", "PDF"
+        JPEG = "image/jpeg", "JPEG"
+        PNG = "image/png", "PNG"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="attachments")
+    title = models.CharField(_("title"), max_length=200)
+    content_type = models.CharField(max_length=40, choices=Kind.choices)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    stored_as = models.CharField(max_length=80, unique=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title

@@ -6,8 +6,12 @@ case-management work extends it to cases, forms and consent."""
 from __future__ import annotations
 
 import datetime
+import hashlib
+import uuid
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -21,6 +25,7 @@ from awda.audit.services import audit_record
 from awda.cases import formdefs
 from awda.cases.models import (
     Assessment,
+    Attachment,
     Case,
     CaseEvent,
     CaseNote,
@@ -32,6 +37,7 @@ from awda.cases.models import (
     Referral,
     ServiceRecord,
 )
+from awda.common import crypto
 from awda.registry.models import Household, Person
 from awda.registry.services import EditConflict
 
@@ -664,3 +670,76 @@ def assessment_record(
             details={"case": case.pk, "form": version.form.slug, "version": version.number},
         )
     return assessment
+
+
+# -- attachments ------------------------------------------------------------------------------
+
+# What a file's first bytes must be for each accepted type: the name and the browser's
+# word are not trusted.
+_SIGNATURES = {
+    Attachment.Kind.PDF: (b"%PDF-",),
+    Attachment.Kind.JPEG: (b"\xff\xd8\xff",),
+    Attachment.Kind.PNG: (b"\x89PNG\r\n\x1a\n",),
+}
+
+
+def attachment_folder() -> Path:
+    folder = Path(settings.VAR_DIR) / "attachments"
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return folder
+
+
+def attachment_add(*, by: User, case: Case, title: str, content: bytes) -> Attachment:
+    """Store a file for the case, encrypted. Only PDF, JPEG and PNG, by their content,
+    up to AWDA_ATTACHMENT_MAX_MB."""
+    _require_case_writer(by, case)
+    errors: dict[str, list[str]] = {}
+    kind = next(
+        (k for k, signatures in _SIGNATURES.items() if content.startswith(signatures)), None
+    )
+    if not title.strip():
+        errors["title"] = [_("Give the file a title.")]
+    if not content:
+        errors["file"] = [_("The file is empty.")]
+    elif len(content) > settings.ATTACHMENT_MAX_BYTES:
+        errors["file"] = [
+            _("The file is larger than %(mb)s MB.")
+            % {"mb": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)}
+        ]
+    elif kind is None:
+        errors["file"] = [_("Only PDF, JPEG and PNG files can be attached.")]
+    if errors or kind is None:
+        raise ValidationError(errors)
+    name = f"{uuid.uuid4().hex}.bin"
+    path = attachment_folder() / name
+    path.write_bytes(crypto.encrypt(content))
+    try:
+        with transaction.atomic():
+            attachment = Attachment.objects.create(
+                case=case,
+                title=title.strip()[:200],
+                content_type=kind,
+                size=len(content),
+                sha256=hashlib.sha256(content).hexdigest(),
+                stored_as=name,
+                uploaded_by=by,
+            )
+            audit_record(
+                actor=by,
+                action=Action.CREATE,
+                obj=attachment,
+                details={"case": case.pk, "size": len(content)},
+            )
+    except Exception:
+        path.unlink(missing_ok=True)  # nothing half-written
+        raise
+    return attachment
+
+
+def attachment_read(*, by: User, attachment: Attachment) -> bytes:
+    """The clear content, checked against its checksum; the read is audited."""
+    content = crypto.decrypt((attachment_folder() / attachment.stored_as).read_bytes())
+    if hashlib.sha256(content).hexdigest() != attachment.sha256:
+        raise ValidationError(_("The stored file does not match what was uploaded."))
+    audit_record(actor=by, action=Action.VIEW, obj=attachment, details={"case": attachment.case_id})
+    return content

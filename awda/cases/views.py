@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -20,6 +21,7 @@ from awda.cases import formdefs, selectors, services
 from awda.cases.forms import ReferralForm, ResponseForm
 from awda.cases.models import (
     Assessment,
+    Attachment,
     Case,
     FormDefinition,
     PlanAction,
@@ -193,6 +195,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "follow_ups": case.follow_ups.select_related("assigned_to"),
             "goals": case.goals.prefetch_related("actions__owner"),
             "assessments": selectors.assessments_visible_to(user, case),
+            "attachments": case.attachments.all() if own else [],
             "forms": FormDefinition.objects.all(),
             "services": case.services.select_related("referral__receiving_organisation"),
             "notes": case.notes.select_related("written_by"),
@@ -504,4 +507,53 @@ def form_xlsform(request: HttpRequest, slug: str) -> HttpResponse:
         content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
     response["Content-Disposition"] = f'attachment; filename="{form.slug}-v{version.number}.xlsx"'
+    return response
+
+
+@require_POST
+@requires(Can.MANAGE_CASES)
+def attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
+    user = acting_user(request)
+    case = selectors.case_get_for_user(user, pk, write=True)
+    upload = request.FILES.get("file")
+    try:
+        if upload is None:
+            raise ValidationError(_("Choose a file."))
+        if upload.size is not None and upload.size > settings.ATTACHMENT_MAX_BYTES:
+            raise ValidationError(
+                _("The file is larger than %(mb)s MB.")
+                % {"mb": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)}
+            )
+        services.attachment_add(
+            by=user, case=case, title=request.POST.get("title", ""), content=upload.read()
+        )
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("File attached (stored encrypted)."))
+    return redirect("cases:case_detail", pk=case.pk)
+
+
+@requires(Can.VIEW_PERSONAL_DATA)
+def attachment_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """The file, decrypted for this download only; attachments are for the case's own
+    organisation (a referral shares the case and its chosen assessments, not its files)."""
+    user = acting_user(request)
+    attachment = (
+        Attachment.objects.filter(pk=pk, case__organisation_id=user.organisation_id or 0)
+        .select_related("case")
+        .first()
+    )
+    if attachment is None:
+        raise Http404
+    content = services.attachment_read(by=user, attachment=attachment)
+    response = HttpResponse(content, content_type=attachment.content_type)
+    extension = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}[
+        attachment.content_type
+    ]
+    response["Content-Disposition"] = (
+        f'attachment; filename="attachment-{attachment.pk}.{extension}"'
+    )
+    response["Cache-Control"] = "no-store"
     return response

@@ -94,7 +94,7 @@ def _start(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     clean = {
         k: v
         for k, v in os.environ.items()
-        if k not in ("SECRET_KEY", "DEBUG", "AWDA_DEMO", "ALLOWED_HOSTS")
+        if k not in ("SECRET_KEY", "DEBUG", "AWDA_DEMO", "ALLOWED_HOSTS", "AWDA_ENCRYPTION_KEYS")
     }
     return subprocess.run(  # noqa: S603 - our own interpreter and code
         [sys.executable, "-c", code],
@@ -113,7 +113,14 @@ def test_the_app_refuses_to_start_without_a_secret_key():
 def test_the_app_refuses_to_start_in_production_without_allowed_hosts():
     result = _start({"SECRET_KEY": "s" * 50})
     assert result.returncode != 0 and "ALLOWED_HOSTS" in result.stderr
-    assert _start({"SECRET_KEY": "s" * 50, "ALLOWED_HOSTS": "awda.example.org"}).returncode == 0
+    key = "ZmDfcTF7_60GrrY167zsiPd67pEvs0aGOv2oasOM1Pg="
+    production = {"SECRET_KEY": "s" * 50, "ALLOWED_HOSTS": "awda.example.org"}
+    assert _start({**production, "AWDA_ENCRYPTION_KEYS": key}).returncode == 0
+
+
+def test_the_app_refuses_to_start_in_production_without_encryption_keys():
+    result = _start({"SECRET_KEY": "s" * 50, "ALLOWED_HOSTS": "awda.example.org"})
+    assert result.returncode != 0 and "AWDA_ENCRYPTION_KEYS" in result.stderr
 
 
 @pytest.mark.django_db

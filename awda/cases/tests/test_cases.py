@@ -280,3 +280,73 @@ def referral_for(caseworker, household, org):
         service="health",
         consent="given",
     )
+
+
+@pytest.mark.django_db
+def test_attachments_are_stored_encrypted_checked_and_kept_to_the_organisation(
+    caseworker, household, other_caseworker, org_b, settings
+):
+    from pathlib import Path
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from awda.cases.models import Attachment
+    from awda.cases.services import referral_accept, referral_create
+
+    case = case_open(by=caseworker, household=household)
+    client = logged_in(caseworker)
+    pdf = b"%PDF-1.4\n% synthetic test document: family booklet copy\n%%EOF\n"
+    client.post(
+        f"/cases/{case.pk}/attachments/",
+        {"title": "family booklet", "file": SimpleUploadedFile("booklet.pdf", pdf)},
+    )
+    attachment = Attachment.objects.get()
+    stored = (Path(settings.VAR_DIR) / "attachments" / attachment.stored_as).read_bytes()
+    assert b"family booklet copy" not in stored and b"%PDF" not in stored
+    response = client.get(f"/attachments/{attachment.pk}/")
+    assert response.content == pdf and response["Content-Type"] == "application/pdf"
+    assert response["Cache-Control"] == "no-store"
+    # a script named .png, an empty file and a too-large one are refused
+    client.post(
+        f"/cases/{case.pk}/attachments/",
+        {"title": "x", "file": SimpleUploadedFile("x.png", b"<script>alert(1)</script>")},
+    )
+    client.post(
+        f"/cases/{case.pk}/attachments/", {"title": "x", "file": SimpleUploadedFile("x.pdf", b"")}
+    )
+    settings.ATTACHMENT_MAX_BYTES = 10
+    client.post(
+        f"/cases/{case.pk}/attachments/", {"title": "x", "file": SimpleUploadedFile("big.pdf", pdf)}
+    )
+    assert Attachment.objects.count() == 1
+    # another organisation, even with the case referred, does not get the files
+    referral = referral_create(
+        by=caseworker,
+        household=household,
+        receiving_organisation=org_b,
+        kind="referral",
+        service="legal_aid",
+        consent="given",
+        case=case,
+    )
+    referral_accept(referral=referral, by=other_caseworker)
+    assert logged_in(other_caseworker).get(f"/attachments/{attachment.pk}/").status_code == 404
+    assert AuditEntry.objects.filter(object_type="cases.attachment", action="view").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_tampered_file_is_not_served(caseworker, household, settings):
+    from pathlib import Path
+
+    from awda.cases.models import Attachment
+    from awda.cases.services import attachment_add, attachment_read
+    from awda.common.crypto import InvalidToken
+
+    case = case_open(by=caseworker, household=household)
+    attachment = attachment_add(
+        by=caseworker, case=case, title="x", content=b"\x89PNG\r\n\x1a\n" + b"0" * 50
+    )
+    path = Path(settings.VAR_DIR) / "attachments" / attachment.stored_as
+    path.write_bytes(path.read_bytes()[:-4] + b"AAAA")
+    with pytest.raises(InvalidToken):
+        attachment_read(by=caseworker, attachment=Attachment.objects.get())
