@@ -5,7 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from awda.accounts.api import TokenView
 from awda.audit.views import audit_log
-from awda.cases.api import CaseViewSet, ReferralViewSet
+from awda.cases.api import AssessmentViewSet, CaseViewSet, FormViewSet, ReferralViewSet
 from awda.common import views as common_views
 from awda.mhpss.api import ScreeningViewSet
 from awda.registry.api import HouseholdViewSet, PersonViewSet
@@ -18,6 +18,8 @@ router.register("persons", PersonViewSet, basename="person")
 router.register("screenings", ScreeningViewSet, basename="screening")
 router.register("cases", CaseViewSet, basename="case")
 router.register("referrals", ReferralViewSet, basename="referral")
+router.register("forms", FormViewSet, basename="form")
+router.register("assessments", AssessmentViewSet, basename="assessment")
 
 api_urls = [
     path("auth/token/", TokenView.as_view(), name="token"),

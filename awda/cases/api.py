@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from awda.accounts.models import Organisation, User
 from awda.cases import selectors, services
-from awda.cases.models import Case, Referral
+from awda.cases.models import Assessment, Case, FormDefinition, Referral
 from awda.cases.selectors import referral_get_for_user, referrals_for_user
 from awda.registry.selectors import household_get_for_user
 
@@ -277,3 +277,84 @@ class ReferralViewSet(
         return self._answer(
             request, lambda user, r, note: services.referral_revoke(referral=r, by=user)
         )
+
+
+class FormSerializer(serializers.ModelSerializer):
+    version = serializers.SerializerMethodField()
+    questions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = FormDefinition
+        fields = ["slug", "title_ar", "title_en", "version", "questions"]
+
+    def get_version(self, form: FormDefinition) -> int | None:
+        latest = form.latest()
+        return latest.number if latest else None
+
+    def get_questions(self, form: FormDefinition) -> list[Any]:
+        latest = form.latest()
+        return list(latest.fields) if latest else []
+
+
+class FormViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Assessment forms with their latest version's questions (XLSForm download:
+    /forms/<slug>/xlsform/)."""
+
+    serializer_class = FormSerializer
+    queryset = FormDefinition.objects.prefetch_related("versions")
+    lookup_field = "slug"
+
+
+class AssessmentSerializer(serializers.ModelSerializer):
+    case = serializers.IntegerField(source="case_id")
+    form = serializers.SlugRelatedField(
+        source="form_version.form", slug_field="slug", queryset=FormDefinition.objects.all()
+    )
+    version = serializers.IntegerField(source="form_version.number", read_only=True)
+    answers = serializers.JSONField(help_text="answers by question name (select_multiple: a list)")
+
+    class Meta:
+        model = Assessment
+        fields = ["id", "case", "form", "version", "answers", "recorded_at"]
+        read_only_fields = ["recorded_at"]
+
+
+class AssessmentViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Assessments of the cases you may see (`case` filters); a form is filled with its
+    latest version and its skip logic applied."""
+
+    serializer_class = AssessmentSerializer
+    queryset = Assessment.objects.none()
+
+    def _user(self) -> User:
+        user = self.request.user
+        if not isinstance(user, User):
+            raise PermissionDenied
+        return user
+
+    def get_queryset(self) -> QuerySet[Assessment]:
+        user = self._user()
+        ids: list[int] = []
+        case_id = self.request.query_params.get("case", "")
+        cases = selectors.cases_visible_to(user)
+        if case_id.isdigit():
+            cases = cases.filter(pk=int(case_id))
+        for case in cases:
+            ids.extend(selectors.assessments_visible_to(user, case).values_list("pk", flat=True))
+        return Assessment.objects.filter(pk__in=ids).select_related("form_version__form")
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        user = self._user()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        case = selectors.case_get_for_user(user, data["case_id"], write=True)
+        version = data["form_version"]["form"].latest()
+        answers = data["answers"] if isinstance(data["answers"], dict) else {}
+        assessment = services.assessment_record(by=user, case=case, version=version, raw=answers)
+        return Response(self.get_serializer(assessment).data, status=201)

@@ -180,3 +180,47 @@ def test_a_case_referral_shares_only_the_assessments_it_names(
     assert receiver.get(f"/assessments/{kept.pk}/").status_code == 404
     page = receiver.get(f"/cases/{case.pk}/")
     assert [a.pk for a in page.context["assessments"]] == [shared.pk]
+
+
+@pytest.mark.django_db
+def test_the_api_lists_forms_and_records_assessments(caseworker, household, other_caseworker):
+    from awda.conftest import api_client
+
+    client = api_client(caseworker)
+    forms = client.get("/api/v1/forms/").json()["results"]
+    assert {f["slug"] for f in forms} >= {"child-protection", "return-intention"}
+    one = client.get("/api/v1/forms/return-intention/").json()
+    assert one["version"] == 1 and one["questions"][0]["name"] == "wants_return"
+    case = case_open(by=caseworker, household=household)
+    created = client.post(
+        "/api/v1/assessments/",
+        {
+            "case": case.pk,
+            "form": "return-intention",
+            "answers": {"wants_return": "no", "when": "3m", "obstacles": ["safety"]},
+        },
+        format="json",
+    )
+    assert created.status_code == 201, created.json()
+    assert created.json()["answers"] == {
+        "wants_return": "no",
+        "obstacles": ["safety"],
+    }  # "when" skipped
+    refused = client.post(
+        "/api/v1/assessments/",
+        {"case": case.pk, "form": "return-intention", "answers": {}},
+        format="json",
+    )
+    assert refused.status_code == 400 and "answers" in refused.json()
+    assert client.get("/api/v1/assessments/", {"case": case.pk}).json()["count"] == 1
+    assert api_client(other_caseworker).get("/api/v1/assessments/").json()["count"] == 0
+    assert (
+        api_client(other_caseworker)
+        .post(
+            "/api/v1/assessments/",
+            {"case": case.pk, "form": "return-intention", "answers": {"wants_return": "no"}},
+            format="json",
+        )
+        .status_code
+        == 404
+    )
