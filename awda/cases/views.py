@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
+from awda.accounts.models import User
 from awda.accounts.roles import Can
 from awda.audit.models import Action
 from awda.audit.services import audit_record
@@ -210,6 +211,15 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             # a case referred to the user's organisation is read there, not worked on
             "can_manage": own and user.can(Can.MANAGE_CASES),
             "can_approve": own and user.can(Can.APPROVE_CASES),
+            "caseworkers": [
+                u
+                for u in User.objects.filter(
+                    organisation_id=user.organisation_id or 0, is_active=True
+                )
+                if u.can(Can.MANAGE_CASES)
+            ]
+            if own
+            else [],
         },
     )
 
@@ -247,6 +257,13 @@ def case_act(request: HttpRequest, pk: int) -> HttpResponse:
             services.case_decide(by=user, case=case, approve=action == "approve", comment=comment)
         elif action == "reopen":
             services.case_reopen(by=user, case=case, comment=comment)
+        elif action == "assign":
+            worker = User.objects.filter(
+                pk=_int(request.POST.get("assigned_to")), organisation_id=user.organisation_id or 0
+            ).first()
+            if worker is None:
+                raise ValidationError(_("Choose a caseworker of your organisation."))
+            services.case_assign(by=user, case=case, to=worker)
         else:
             raise ValidationError(_("Choose a step."))
     except EditConflict:

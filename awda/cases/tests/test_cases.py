@@ -350,3 +350,22 @@ def test_a_tampered_file_is_not_served(caseworker, household, settings):
     path.write_bytes(path.read_bytes()[:-4] + b"AAAA")
     with pytest.raises(InvalidToken):
         attachment_read(by=caseworker, attachment=Attachment.objects.get())
+
+
+@pytest.mark.django_db
+def test_a_supervisor_assigns_the_case_to_another_caseworker(
+    caseworker, supervisor, household, org_a, other_caseworker
+):
+    colleague = make_user("hadi", org_a, "caseworker")
+    case = case_open(by=caseworker, household=household)
+    boss = logged_in(supervisor)
+    boss.post(f"/cases/{case.pk}/step/", {"action": "assign", "assigned_to": other_caseworker.pk})
+    case.refresh_from_db()
+    assert case.assigned_to == caseworker  # not someone of another organisation
+    boss.post(f"/cases/{case.pk}/step/", {"action": "assign", "assigned_to": colleague.pk})
+    case.refresh_from_db()
+    assert case.assigned_to == colleague
+    assert list(
+        logged_in(colleague).get("/cases/", {"view": "mine"}).context["page"].object_list
+    ) == [case]
+    assert case.events.filter(kind="assigned").exists()
