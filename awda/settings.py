@@ -67,6 +67,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "awda.common.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "awda.common.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Pages shrink about sevenfold on the camps' slow links. Django pads compressed
     # responses with random bytes against BREACH, and CSRF tokens are masked per response.

@@ -47,11 +47,15 @@ def test_pages_carry_no_inline_script(caseworker, household):
     ]:
         page = client.get(url).content.decode()
         assert "<script>" not in page and "onclick=" not in page and "onchange=" not in page, url
+        assert 'style="' not in page and "<style" not in page, url
 
 
 @pytest.mark.django_db
 def test_security_headers(caseworker):
     response = logged_in(caseworker).get("/households/")
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self';" in policy and "unsafe-inline" not in policy
+    assert "frame-ancestors 'none'" in policy and "style-src 'self';" in policy
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Referrer-Policy"] == "same-origin"
