@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -48,6 +49,22 @@ def test_pages_carry_no_inline_script(caseworker, household):
         page = client.get(url).content.decode()
         assert "<script>" not in page and "onclick=" not in page and "onchange=" not in page, url
         assert 'style="' not in page and "<style" not in page, url
+
+
+def test_no_template_carries_inline_script_or_style():
+    """The Content-Security-Policy allows neither; a page that used one would break."""
+    import re
+
+    folder = Path(__file__).resolve().parents[2] / "templates"
+    inline = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>|<style|\sstyle=|\son[a-z]+=", re.I)
+    found = [
+        f"{template.relative_to(folder)}: {match.group(0)}"
+        for template in folder.rglob("*.html")
+        for match in inline.finditer(template.read_text(encoding="utf-8"))
+        if "application/json" not in match.group(0)  # json_script data, not script
+    ]
+    assert len(list(folder.rglob("*.html"))) > 40
+    assert found == []
 
 
 @pytest.mark.django_db
