@@ -74,7 +74,6 @@ class ContentSecurityPolicyMiddleware:
             _DOCS_POLICY if request.path.startswith("/api/v1/docs/") else CONTENT_SECURITY_POLICY
         )
         response.headers.setdefault("Content-Security-Policy", policy)
-        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         response.headers.setdefault(
             "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
         )

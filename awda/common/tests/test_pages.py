@@ -76,6 +76,8 @@ def test_security_headers(caseworker):
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Referrer-Policy"] == "same-origin"
+    assert response["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert response["Permissions-Policy"] == "camera=(), microphone=(), geolocation=()"
     assert len(response["X-Request-ID"]) >= 8
 
 

@@ -1026,6 +1026,8 @@ def test_the_api_docs_page_is_served_to_a_logged_in_user(caseworker):
 
     assert response.status_code == 200
     assert b"swagger" in response.content.lower()
+    policy = response["Content-Security-Policy"]  # Swagger UI writes <style>; scripts stay 'self'
+    assert "script-src 'self';" in policy and "style-src 'self' 'unsafe-inline';" in policy
 
 
 @pytest.mark.django_db
