@@ -60,6 +60,9 @@ INSTALLED_APPS = [
     "awda.identity",
     "awda.cases",
     "awda.mhpss",
+    "awda.community",
+    "awda.returns",
+    "awda.reintegration",
     "awda.reports",
     "awda.demo",
 ]

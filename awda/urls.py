@@ -7,9 +7,12 @@ from awda.accounts.api import TokenView
 from awda.audit.views import audit_log
 from awda.cases.api import AssessmentViewSet, CaseViewSet, FormViewSet, ReferralViewSet
 from awda.common import views as common_views
+from awda.community import api as community_api
 from awda.mhpss.api import ScreeningViewSet
 from awda.registry.api import HouseholdViewSet, PersonViewSet
+from awda.reintegration import api as reintegration_api
 from awda.reports.views import dashboard
+from awda.returns import api as returns_api
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -26,6 +29,9 @@ api_urls = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     *router.urls,
+    *returns_api.router.urls,
+    *community_api.router.urls,
+    *reintegration_api.router.urls,
 ]
 
 urlpatterns = [
@@ -39,5 +45,8 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", include((api_urls, "api"))),
     path("", include("awda.mhpss.urls")),
+    path("returns/", include("awda.returns.urls")),
+    path("community/", include("awda.community.urls")),
+    path("reintegration/", include("awda.reintegration.urls")),
     path("", include("awda.registry.urls")),
 ]

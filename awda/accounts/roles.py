@@ -36,6 +36,17 @@ class Can(StrEnum):
     VIEW_MHPSS = "view_mhpss"
     RECORD_MHPSS = "record_mhpss"
     VIEW_AGGREGATES = "view_aggregates"
+    # Return: intentions, readiness ticks and clearance decisions.
+    PLAN_RETURNS = "plan_returns"
+    # Movements, departures, arrivals, centre stays and handovers.
+    MANAGE_MOVEMENTS = "manage_movements"
+    # Schedule a household whose readiness checklist is not complete (with a reason).
+    OVERRIDE_READINESS = "override_readiness"
+    # Sponsors (and their contact details), sponsorships, acceptance activities.
+    MANAGE_COMMUNITY = "manage_community"
+    RECORD_FOLLOW_UP = "record_follow_up"
+    # Reintegration survey answers and scores (the psychosocial dimension among them).
+    VIEW_REINTEGRATION = "view_reintegration"
     MANAGE_USERS = "manage_users"
 
 
@@ -45,11 +56,33 @@ CAPABILITIES: dict[str, frozenset[Can]] = {
     Role.REGISTRAR: frozenset(_STAFF | {Can.REGISTER, Can.EDIT_REGISTRY}),
     Role.CASEWORKER: frozenset(
         _STAFF
-        | {Can.REGISTER, Can.EDIT_REGISTRY, Can.REFER, Can.RESPOND_TO_REFERRAL, Can.MANAGE_CASES}
+        | {
+            Can.REGISTER,
+            Can.EDIT_REGISTRY,
+            Can.REFER,
+            Can.RESPOND_TO_REFERRAL,
+            Can.MANAGE_CASES,
+            Can.PLAN_RETURNS,
+            Can.RECORD_FOLLOW_UP,
+            Can.VIEW_REINTEGRATION,
+        }
     ),
-    Role.MHPSS: frozenset(_STAFF | {Can.VIEW_MHPSS, Can.RECORD_MHPSS}),
-    Role.RETURNS: frozenset(_STAFF),
-    Role.LIAISON: frozenset(_STAFF),
+    Role.MHPSS: frozenset(_STAFF | {Can.VIEW_MHPSS, Can.RECORD_MHPSS, Can.VIEW_REINTEGRATION}),
+    Role.RETURNS: frozenset(
+        _STAFF
+        | {
+            Can.PLAN_RETURNS,
+            Can.MANAGE_MOVEMENTS,
+            Can.REFER,
+            Can.RESPOND_TO_REFERRAL,
+            Can.MANAGE_COMMUNITY,
+            Can.RECORD_FOLLOW_UP,
+            Can.VIEW_REINTEGRATION,
+        }
+    ),
+    # Community liaisons work with sponsors and leaders: they see the return pipeline but
+    # not survey answers or scores (psychosocial data among them) nor MHPSS records.
+    Role.LIAISON: frozenset(_STAFF | {Can.MANAGE_COMMUNITY}),
     Role.SUPERVISOR: frozenset(
         _STAFF
         | {
@@ -62,6 +95,12 @@ CAPABILITIES: dict[str, frozenset[Can]] = {
             Can.VIEW_MHPSS,
             Can.MANAGE_CASES,
             Can.APPROVE_CASES,
+            Can.PLAN_RETURNS,
+            Can.MANAGE_MOVEMENTS,
+            Can.OVERRIDE_READINESS,
+            Can.MANAGE_COMMUNITY,
+            Can.RECORD_FOLLOW_UP,
+            Can.VIEW_REINTEGRATION,
         }
     ),
     Role.DPO: frozenset(_STAFF | {Can.VIEW_HISTORY, Can.SEARCH_AUDIT}),

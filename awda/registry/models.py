@@ -17,11 +17,18 @@ class Household(models.Model):
     to the organisation that registered it (`organisation`)."""
 
     class Status(models.TextChoices):
+        """The household's stage on its way home, kept by awda.returns.pipeline from the
+        records (never typed in by hand)."""
+
         REGISTERED = "registered", _("Registered")
-        ELIGIBLE = "eligible", _("Eligible for return")
+        INTENTION = "intention", _("Intention stated")
+        PREPARING = "preparing", _("Sponsorship and acceptance")
+        ELIGIBLE = "eligible", _("Ready to return")
         SCHEDULED = "scheduled", _("Scheduled on a movement")
         DEPARTED = "departed", _("Departed")
-        ARRIVED = "arrived", _("Arrived")
+        IN_CENTRE = "in_centre", _("In a rehabilitation centre")
+        ARRIVED = "arrived", _("Home")
+        FOLLOWED_UP = "followed_up", _("Followed up")
         CLOSED = "closed", _("Closed")
 
     organisation = models.ForeignKey(
