@@ -24,6 +24,10 @@ from awda.places.models import Place
 from awda.places.services import load_built_in
 from awda.registry.models import Household
 from awda.registry.services import HouseholdData, PersonData, household_register
+from awda.reintegration.instruments import load_default_instrument
+from awda.reintegration.models import SurveyInstrument
+from awda.returns.checklists import load_default_checklists
+from awda.returns.models import ChecklistItem
 
 PASSWORD = "correct horse battery staple 42"
 
@@ -45,6 +49,8 @@ def _places_after_a_flush(request: pytest.FixtureRequest) -> None:
         if not Place.objects.exists():
             load_built_in()
         load_default_forms(FormDefinition, FormVersion)  # a data migration's rows, flushed too
+        load_default_instrument(SurveyInstrument)
+        load_default_checklists(ChecklistItem)
 
 
 @pytest.fixture(autouse=True)

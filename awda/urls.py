@@ -29,7 +29,7 @@ api_urls = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     *router.urls,
-    *returns_api.router.urls,
+    *returns_api.urls,
     *community_api.router.urls,
     *reintegration_api.router.urls,
 ]

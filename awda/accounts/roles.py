@@ -73,6 +73,8 @@ CAPABILITIES: dict[str, frozenset[Can]] = {
         | {
             Can.PLAN_RETURNS,
             Can.MANAGE_MOVEMENTS,
+            # Births on the way and changes of composition at departure.
+            Can.EDIT_REGISTRY,
             Can.REFER,
             Can.RESPOND_TO_REFERRAL,
             Can.MANAGE_COMMUNITY,

@@ -29,6 +29,7 @@ from awda.cases.services import referral_accept, referral_create, referral_decli
 from awda.common.models import Task
 from awda.common.tasks import task_run
 from awda.demo import names
+from awda.demo.returns import load_returns
 from awda.places.models import Place
 from awda.registry.models import CivilDocument, Household, Person, SpecificNeed
 from awda.registry.services import HouseholdData, PersonData, household_register
@@ -912,7 +913,6 @@ def load_demo(*, households: int = 2000, seed: int = 2026, password: str) -> Dem
                     tent=planned.tent,
                     origin=planned.origin,
                     destination=planned.destination,
-                    status=planned.status,
                     registered_on=planned.registered_on,
                 ),
                 members=[
@@ -931,6 +931,12 @@ def load_demo(*, households: int = 2000, seed: int = 2026, password: str) -> Dem
             [written[id(p)] for p in plan if p.org == "org-a" and id(p) in original_ids],
             users,
             random.Random(f"{seed}-cases"),
+        )
+        load_returns(
+            [written[id(p)] for p in plan if p.org == "org-a" and id(p) in original_ids],
+            users,
+            orgs,
+            random.Random(f"{seed}-returns"),
         )
     # The review queue of the demo is filled as a supervisor's scan would fill it.
     scan = Task.objects.create(

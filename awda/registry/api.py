@@ -83,7 +83,8 @@ class PersonSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["created_at", "updated_at"]
+        # The status is the return stage, kept by the pipeline from the records.
+        read_only_fields = ["status", "created_at", "updated_at"]
         # The one-head rule is the services' to check, with a message that says so.
         validators: list = []
 

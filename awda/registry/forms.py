@@ -73,9 +73,6 @@ class HouseholdForm(StyledForm):
     destination = forms.TypedChoiceField(
         label=_("Intended destination"), required=False, coerce=int, empty_value=None
     )
-    status = forms.ChoiceField(
-        label=_("Status"), choices=Household.Status.choices, initial=Household.Status.REGISTERED
-    )
     registered_on = forms.DateField(
         label=_("Registration date"),
         required=False,
@@ -118,7 +115,6 @@ class HouseholdForm(StyledForm):
             if household.destination
             else None,
             "destination": household.destination_id,
-            "status": household.status,
             "registered_on": household.registered_on,
         }
 
@@ -156,7 +152,6 @@ class HouseholdForm(StyledForm):
             origin=c.get("origin"),
             destination=c.get("destination"),
             nationality=c["nationality"],
-            status=c.get("status") or Household.Status.REGISTERED,
             registered_on=c.get("registered_on"),
         )
 

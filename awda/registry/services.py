@@ -39,7 +39,6 @@ HOUSEHOLD_FIELDS = (
     "origin",
     "destination",
     "nationality",
-    "status",
     "registered_on",
 )
 PERSON_FIELDS = (
@@ -103,7 +102,6 @@ class HouseholdData:
     tent: str = ""
     origin: Place | None = None
     destination: Place | None = None
-    status: str = Household.Status.REGISTERED
     registered_on: datetime.date | None = None
 
 
@@ -121,8 +119,6 @@ def _check_household(data: HouseholdData) -> dict[str, list[str]]:
     errors = validation.check_camp_address(data.camp, data.camp_section, data.camp_block)
     errors |= validation.check_community(data.origin, "origin")
     errors |= validation.check_community(data.destination, "destination")
-    if data.status not in Household.Status.values:
-        errors["status"] = [_("Choose a status from the list.")]
     if data.registered_on is not None and data.registered_on > timezone.localdate():
         errors["registered_on"] = [_("The registration date is in the future.")]
     return errors

@@ -233,6 +233,9 @@ class Movement(models.Model):
         blank=True,
         related_name="movements",
     )
+    # A repatriation to a third country goes to that country, not to a place in Syria or
+    # Iraq.
+    country = models.CharField(_("to country"), max_length=2, choices=NATIONALITIES, blank=True)
     capacity = models.PositiveIntegerField(_("capacity (people)"))
     vehicles = models.PositiveSmallIntegerField(_("vehicles"), default=1)
     status = models.CharField(
@@ -255,9 +258,10 @@ class Movement(models.Model):
                 fields=["organisation", "reference"], name="movement_reference_unique_per_org"
             ),
             models.CheckConstraint(
-                condition=models.Q(destination__isnull=False, centre__isnull=True)
-                | models.Q(destination__isnull=True, centre__isnull=False),
-                name="movement_goes_to_a_place_or_a_centre",
+                condition=models.Q(destination__isnull=False, centre__isnull=True, country="")
+                | models.Q(destination__isnull=True, centre__isnull=False, country="")
+                | (models.Q(destination__isnull=True, centre__isnull=True) & ~models.Q(country="")),
+                name="movement_goes_to_a_place_a_centre_or_a_country",
             ),
             models.CheckConstraint(condition=models.Q(vehicles__gte=1), name="movement_vehicles"),
         ]

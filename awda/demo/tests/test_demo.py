@@ -6,7 +6,7 @@ from collections import Counter
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db.models import F
+from django.db.models import Count, F
 from django.test import RequestFactory
 
 from awda.accounts.models import Organisation, User
@@ -157,8 +157,10 @@ def test_the_review_queue_holds_the_planted_duplicates(demo):
 
 @pytest.mark.django_db
 def test_referrals(demo):
-    statuses = Counter(Referral.objects.values_list("status", flat=True))
-    assert sum(statuses.values()) == demo.referrals == 20
+    handovers = Referral.objects.filter(service=Referral.Service.RETURN_SUPPORT)
+    assert handovers.count() >= 2  # families home, handed over to a receiving-area partner
+    statuses = Counter(Referral.objects.exclude(pk__in=handovers).values_list("status", flat=True))
+    assert sum(statuses.values()) == demo.referrals - handovers.count() == 20
     assert statuses[Referral.Status.DECLINED] == 1
     assert statuses[Referral.Status.ACCEPTED] > 0
     assert statuses[Referral.Status.PENDING] > 0
@@ -225,3 +227,31 @@ def test_the_demo_has_casework_at_every_step(demo):
     assert Case.objects.exclude(awaiting="").exists()
     assert FollowUp.objects.exists()
     assert Screening.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_demo_shows_the_whole_return_pipeline(demo):
+    from awda.community.models import AcceptanceActivity, PlaceAcceptance, Sponsorship
+    from awda.reintegration.models import FollowUp, Survey
+    from awda.returns.models import CentreStay, Homecoming, Movement, ReadinessOverride
+
+    stages = Counter(
+        Household.objects.filter(organisation__slug="org-a").values_list("status", flat=True)
+    )
+    every = [code for code, _label in Household.Status.choices if code != "closed"]
+    assert all(stages[code] > 0 for code in every), stages
+    movements = Counter(Movement.objects.values_list("status", flat=True))
+    assert movements["planned"] >= 1 and movements["departed"] >= 1 and movements["arrived"] >= 2
+    assert Movement.objects.filter(centre__isnull=False).exists()
+    assert CentreStay.objects.filter(exited_on__isnull=True).exists()
+    assert CentreStay.objects.filter(exited_on__isnull=False).exists()
+    assert Homecoming.objects.filter(handover__isnull=False).exists()
+    follow_ups = Counter(FollowUp.objects.values_list("status", flat=True))
+    assert follow_ups["done"] > 0 and follow_ups["due"] > 0
+    assert Survey.objects.filter(composite__isnull=False).exists()
+    assert Sponsorship.objects.filter(withdrawal_reason="community_pressure").exists()
+    assert Sponsorship.objects.filter(status="fulfilled").exists()
+    assert AcceptanceActivity.objects.exists()
+    history = PlaceAcceptance.objects.values("place").annotate(n=Count("id")).filter(n__gt=1)
+    assert history.exists()  # a community that came round after opposing
+    assert ReadinessOverride.objects.exists() or stages["eligible"] > 0

@@ -954,8 +954,8 @@ def three_households(caseworker, other_household):
         camp_block=place("SY080300-ROJ-S1-B01"),
         origin=place("SY080002"),
         nationality="SY",
-        status="eligible",
     )
+    Household.objects.filter(pk=in_roj.pk).update(status="eligible")
     other_block = register(
         caseworker,
         reference="A-3",

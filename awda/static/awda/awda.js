@@ -21,3 +21,31 @@
     if (token) { event.detail.headers["X-CSRFToken"] = token; }
   });
 })();
+// Charts: <canvas data-chart="line|bar" data-series="ID"> is drawn with the vendored
+// Chart.js (loaded by the page) from the JSON in the json_script block #ID:
+// {"labels": [...], "datasets": [{"label": "...", "data": [numbers or null]}]}.
+// Scores run from 0 to 1.
+(function () {
+  "use strict";
+  var colours = ["#0b5d57", "#b35c00", "#7a2e8e", "#1f3b70"];
+  document.addEventListener("DOMContentLoaded", function () {
+    if (typeof Chart === "undefined") { return; }
+    document.querySelectorAll("canvas[data-series]").forEach(function (canvas) {
+      var source = document.getElementById(canvas.getAttribute("data-series"));
+      if (!source) { return; }
+      var spec = JSON.parse(source.textContent);
+      new Chart(canvas, {
+        type: canvas.getAttribute("data-chart") === "bar" ? "bar" : "line",
+        data: {
+          labels: spec.labels,
+          datasets: spec.datasets.map(function (set, i) {
+            var colour = colours[i % colours.length];
+            return { label: set.label, data: set.data, borderColor: colour,
+                     backgroundColor: colour, spanGaps: true, tension: 0.2 };
+          })
+        },
+        options: { scales: { y: { min: 0, max: 1 } } }
+      });
+    });
+  });
+})();
