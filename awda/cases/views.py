@@ -9,9 +9,8 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
 from awda.accounts.models import User
@@ -125,11 +124,11 @@ def referral_respond(request: HttpRequest, pk: int, answer: str) -> HttpResponse
 
 
 CASELOAD_VIEWS = {
-    "mine": _l("My cases"),
-    "team": _l("My team's cases"),
-    "overdue": _l("Overdue"),
-    "approvals": _l("Waiting for approval"),
-    "referred": _l("Referred to us"),
+    "mine": gettext_lazy("My cases"),
+    "team": gettext_lazy("My team's cases"),
+    "overdue": gettext_lazy("Overdue"),
+    "approvals": gettext_lazy("Waiting for approval"),
+    "referred": gettext_lazy("Referred to us"),
 }
 
 

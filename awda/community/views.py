@@ -13,7 +13,7 @@ from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from awda.accounts.roles import Can
@@ -38,7 +38,7 @@ from awda.registry.models import Household
 from awda.registry.services import EditConflict
 from awda.returns.pipeline import current_intention
 
-CONFLICT = _l(
+CONFLICT = gettext_lazy(
     "Someone else changed this record while you were working on it. "
     "Reload the page and make your change again."
 )

@@ -26,7 +26,7 @@ from awda.registry.models import Household
 from awda.reintegration.models import FollowUp, SurveyInstrument
 from awda.reintegration.services import survey_record
 from awda.returns import pipeline, services
-from awda.returns.models import Centre, ChecklistItem, Movement, Pathway
+from awda.returns.models import Centre, ChecklistItem, Movement, Pathway, ReadinessOverride
 
 Stage = Household.Status
 DAY = datetime.timedelta(days=1)
@@ -50,12 +50,25 @@ IRAQI_QUOTAS = (
     (Stage.PREPARING, 0.06, 2),
     (Stage.INTENTION, 0.06, 2),
 )
-SHEIKHS = ("الشيخ حمد الفرحان", "الشيخ عبد الكريم الهفل", "الشيخ مطر الجدعان", "الشيخ فواز البشير")
+SHEIKHS = (
+    "الشيخ حمد الفرحان",
+    "الشيخ عبد الكريم الهفل",
+    "الشيخ مطر الجدعان",
+    "الشيخ فواز البشير",
+    "الشيخ نواف الدندل",
+    "الشيخ صالح العساف",
+    "الشيخ جاسم المحيمد",
+    "الشيخ عواد الملحم",
+)
 MUKHTARS = (
     "المختار خليل العبد",
     "المختار أحمد الحسين",
     "المختار سليمان الخلف",
     "المختار ياسين العلي",
+    "المختار محمود الرجب",
+    "المختار عمر الدرويش",
+    "المختار حسن الخضر",
+    "المختار فيصل الشواخ",
 )
 AFFILIATIONS = ("عشيرة البكارة", "عشيرة العكيدات", "عشيرة الشعيطات", "عشيرة البوسرايا")
 WORKSHOP_OUTCOME = "اتفق الوجهاء على استقبال الأسر العائدة ومتابعة اندماجها مع لجنة محلية."
@@ -97,6 +110,9 @@ class _Programme:
         self.receiver = users["caseworker.b"]
         self.partner = orgs["org-b"]
         self.sponsors: dict[int, list[CommunityActor]] = {}
+        # The day each household's movement leaves (today for those not yet gone): the
+        # steps before it are dated backwards from it.
+        self.anchor: dict[int, datetime.date] = {}
         self.instrument = (
             SurveyInstrument.objects.filter(is_default=True, is_active=True)
             .order_by("-version")
@@ -124,7 +140,7 @@ class _Programme:
                         data=community.ActorData(
                             place=subdistricts[n % len(subdistricts)] if n else governorate,
                             kind=kind,
-                            name=names[(index + n) % len(names)],
+                            name=names[index % len(names)],
                             affiliation=AFFILIATIONS[index % len(AFFILIATIONS)],
                             contact=self._phone(),
                         ),
@@ -192,13 +208,18 @@ class _Programme:
         digits = [self.rng.randint(100, 999) for _ in range(2)]
         return f"+963 9{self.rng.randint(10, 99)} {digits[0]} {digits[1]}"
 
+    def before(self, household: Household, days: int) -> datetime.date:
+        """`days` before the household's departure, but not before its registration."""
+        anchor = self.anchor.get(household.pk, self.today)
+        return min(self.today, max(household.registered_on + DAY, anchor - days * DAY))
+
     # One household's way, step by step ---------------------------------------------------
 
     def intend(self, household: Household, pathway: str, stage: str) -> bool:
         destination = _destination(household)
         if destination is None and pathway != Pathway.THIRD_COUNTRY:
             return False
-        stated = min(self.today, household.registered_on + self.rng.randint(20, 120) * DAY)
+        stated = self.before(household, 180 + self.rng.randint(0, 60))
         if (
             stage == Stage.INTENTION
             and pathway == Pathway.SYRIAN_SPONSORSHIP
@@ -233,8 +254,8 @@ class _Programme:
             first = community.sponsorship_request(
                 by=self.liaison,
                 household=household,
-                sponsor=actors[0],
-                requested_on=self.today - 200 * DAY,
+                sponsor=actors[household.pk % len(actors)],
+                requested_on=self.before(household, 150),
             )
             if withdrawn:
                 community.sponsorship_withdraw(
@@ -242,23 +263,29 @@ class _Programme:
                     sponsorship=first,
                     reason=Sponsorship.WithdrawalReason.COMMUNITY_PRESSURE,
                     note="تعرّض الكفيل لضغوط من بعض أبناء العشيرة.",
-                    on=self.today - 150 * DAY,
+                    on=self.before(household, 140),
                 )
                 community.sponsorship_request(
                     by=self.liaison,
                     household=household,
-                    sponsor=actors[-1],
-                    requested_on=self.today - 140 * DAY,
+                    sponsor=actors[(household.pk + 1) % len(actors)],
+                    requested_on=self.before(household, 130),
                 )
         else:
             medical = ChecklistItem.objects.get(pathway=pathway, code="medical")
-            services.checklist_tick(by=self.worker, household=household, item=medical, done=True)
+            services.checklist_tick(
+                by=self.worker,
+                household=household,
+                item=medical,
+                done=True,
+                on=self.before(household, 40),
+            )
         if self.rng.random() < 0.3:
             services.clearance_record(
                 by=self.coordinator,
                 household=household,
                 decision="pending",
-                decided_on=self.today - 30 * DAY,
+                decided_on=self.before(household, 60),
                 reference=f"SUB-{household.pk:05d}",
             )
 
@@ -267,21 +294,35 @@ class _Programme:
             open_one = Sponsorship.objects.filter(household=household, status="requested").first()
             if open_one is not None:
                 community.sponsorship_agree(
-                    by=self.liaison, sponsorship=open_one, on=self.today - 120 * DAY
+                    by=self.liaison, sponsorship=open_one, on=self.before(household, 90)
                 )
         for item in ChecklistItem.objects.filter(pathway=pathway, rule="manual", is_active=True):
-            services.checklist_tick(by=self.worker, household=household, item=item, done=True)
+            services.checklist_tick(
+                by=self.worker,
+                household=household,
+                item=item,
+                done=True,
+                on=self.before(household, 20),
+            )
         if pathway != Pathway.THIRD_COUNTRY:
             services.clearance_record(
                 by=self.coordinator,
                 household=household,
                 decision="cleared",
-                decided_on=self.today - 60 * DAY,
+                decided_on=self.before(household, 30),
                 reference=f"CLR-{household.pk:05d}",
             )
         state = pipeline.readiness(household)
         if not state.complete and not state.override:
-            services.readiness_override(by=self.boss, household=household, reason=OVERRIDE_REASON)
+            override = services.readiness_override(
+                by=self.boss, household=household, reason=OVERRIDE_REASON
+            )
+            # Dated as the programme's history has it (the audit trail keeps the day the
+            # demo was loaded).
+            granted = datetime.datetime.combine(
+                self.before(household, 15), datetime.time(10), tzinfo=datetime.UTC
+            )
+            ReadinessOverride.objects.filter(pk=override.pk).update(granted_at=granted)
 
     def board(self, movement: Movement, households: list[Household]) -> None:
         for household in households:
@@ -332,10 +373,14 @@ class _Programme:
             by=self.coordinator, movement=movement, expected_version=movement.version, arrived_on=on
         )
 
-    def after_arrival(self, household: Household, surveyed: bool, index: int) -> None:
+    def after_arrival(
+        self, household: Household, surveyed: bool, index: int, home_on: datetime.date
+    ) -> None:
         open_one = Sponsorship.objects.filter(household=household, status="agreed").first()
         if open_one is not None:
-            community.sponsorship_fulfil(by=self.liaison, sponsorship=open_one)
+            community.sponsorship_fulfil(
+                by=self.liaison, sponsorship=open_one, on=home_on + 3 * DAY
+            )
         if index % 2 == 0:
             referral = services.handover(
                 by=self.coordinator,
@@ -394,6 +439,18 @@ def load_returns(
     programme.communities(syrians)
 
     stages = _quota(syrians, SYRIAN_QUOTAS) | _quota(iraqis, IRAQI_QUOTAS)
+    gone: dict[str, int] = {
+        Stage.FOLLOWED_UP: 210,
+        Stage.ARRIVED: 210,
+        Stage.DEPARTED: 1,
+        Stage.IN_CENTRE: 330,
+    }
+    for household in syrians + iraqis:
+        planned_stage = stages.get(household.pk, "")
+        days = gone.get(planned_stage, 0)
+        if household.nationality == "IQ" and planned_stage in (Stage.FOLLOWED_UP, Stage.ARRIVED):
+            days = 330
+        programme.anchor[household.pk] = today - days * DAY
     by_stage: dict[str, list[Household]] = {}
     for household in syrians + iraqis:
         stage = stages.get(household.pk)
@@ -435,7 +492,7 @@ def load_returns(
         programme.arrive(done, today - 209 * DAY)
         surveyed = set(h.pk for h in group(sy, Stage.FOLLOWED_UP))
         for index, household in enumerate(home):
-            programme.after_arrival(household, household.pk in surveyed, index)
+            programme.after_arrival(household, household.pk in surveyed, index, today - 209 * DAY)
     on_road = group(sy, Stage.DEPARTED)
     if on_road:
         moving = programme.movement(
@@ -487,7 +544,7 @@ def load_returns(
                 exited_on=today - 150 * DAY,
                 place=_destination(household),
             )
-            programme.after_arrival(household, household.pk in surveyed, index)
+            programme.after_arrival(household, household.pk in surveyed, index, today - 150 * DAY)
     planned = group(iq, Stage.SCHEDULED)
     if planned and centre is not None:
         programme.movement(planned, pathway=iq, departs_on=today + 20 * DAY, centre=centre)

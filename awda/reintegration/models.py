@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from awda.accounts.models import Organisation
@@ -58,7 +58,7 @@ class SurveyInstrument(models.Model):
 
 class FollowUp(models.Model):
     class Status(models.TextChoices):
-        DUE = "due", _("Due")
+        DUE = "due", pgettext_lazy("a follow-up not done yet", "Due")
         DONE = "done", _("Done")
         MISSED = "missed", _("Missed")
         CANCELLED = "cancelled", _("Cancelled")

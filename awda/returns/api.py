@@ -293,10 +293,10 @@ class MovementViewSet(
 def manifest_pdf(request: Request, pk: int) -> HttpResponse:
     from awda.returns.manifest import manifest_pdf as render_pdf
 
-    movement = selectors.movement_get_for_user(_user(request), pk)
+    user = _user(request)
+    movement = selectors.movement_get_for_user(user, pk)
     response = HttpResponse(render_pdf(movement), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="manifest-{movement.reference}.pdf"'
-    return response
+    return selectors.manifest_download(user, movement, response, "pdf")
 
 
 class IntentionSerializer(serializers.ModelSerializer):

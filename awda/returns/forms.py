@@ -151,7 +151,7 @@ class MovementForm(StyledForm):
         label=_("Reference"),
         max_length=40,
         required=False,
-        help_text=_("Left empty, one is made (e.g. CV-2026-001)."),
+        help_text=_("Leave empty to have one made (e.g. CV-2026-001)."),
     )
     notes = forms.CharField(
         label=_("Notes"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2})

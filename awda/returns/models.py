@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from awda.accounts.models import Organisation
@@ -276,10 +276,10 @@ class Passenger(models.Model):
     """A person on a movement, in a vehicle, with what happened to them on the way."""
 
     class Status(models.TextChoices):
-        SCHEDULED = "scheduled", _("Scheduled")
-        DEPARTED = "departed", _("Departed")
+        SCHEDULED = "scheduled", pgettext_lazy("a person on a movement", "Scheduled")
+        DEPARTED = "departed", pgettext_lazy("a person on a movement", "Departed")
         NO_SHOW = "no_show", _("Did not show")
-        ARRIVED = "arrived", _("Arrived")
+        ARRIVED = "arrived", pgettext_lazy("a person on a movement", "Arrived")
         SEPARATED = "separated", _("Separated on the way")
         DECEASED = "deceased", _("Died on the way")
         REMOVED = "removed", _("Taken off the movement")

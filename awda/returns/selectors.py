@@ -10,10 +10,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from awda.accounts.models import User
 from awda.accounts.roles import Can
@@ -64,6 +66,18 @@ def movement_get_for_user(user: User, pk: int | str, *, write: bool = False) -> 
     if not write:
         audit_record(actor=user, action=Action.VIEW, obj=movement)
     return movement
+
+
+def manifest_download(
+    user: User, movement: Movement, response: HttpResponse, extension: str
+) -> HttpResponse:
+    """A manifest leaves Awda with every name on the movement: it is recorded as an
+    export, and sent as a download named after the movement."""
+    audit_record(actor=user, action=Action.EXPORT, obj=movement, details={"format": extension})
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=f"manifest-{movement.reference}.{extension}"
+    )
+    return response
 
 
 def movement_passengers(movement: Movement) -> QuerySet[Passenger]:
@@ -185,7 +199,13 @@ def journey(household: Household, *, user: User) -> list[Step]:
         .select_related("destination")
         .order_by("created_at", "id")
     ):
-        where = intention.destination.name if intention.destination else intention.country
+        where = (
+            intention.destination.name
+            if intention.destination
+            else intention.get_country_display()
+            if intention.country
+            else ""
+        )
         steps.append(
             Step(
                 intention.stated_on,
@@ -227,7 +247,7 @@ def journey(household: Household, *, user: User) -> list[Step]:
             )
         )
     for tick in ChecklistTick.objects.filter(household=household).select_related("item"):
-        text = _("%(item)s: done") if tick.done else _("%(item)s: undone")
+        text = _("%(item)s: done") if tick.done else _("%(item)s: marked not done")
         steps.append(Step(tick.on, "preparing", text % {"item": tick.item.label}))
     for override in ReadinessOverride.objects.filter(household=household):
         steps.append(
@@ -270,17 +290,24 @@ def journey(household: Household, *, user: User) -> list[Step]:
             )
     homecoming = Homecoming.objects.filter(household=household).select_related("place").first()
     if homecoming is not None:
-        where = homecoming.place.name if homecoming.place else ""
-        steps.append(
-            Step(homecoming.arrived_on, "arrived", _("Arrived home in %(p)s") % {"p": where})
+        text = (
+            _("Arrived home in %(p)s") % {"p": homecoming.place.name}
+            if homecoming.place
+            else _("Arrived home")
         )
+        steps.append(Step(homecoming.arrived_on, "arrived", text))
     for follow_up in FollowUp.objects.filter(household=household).order_by("due_on"):
         if follow_up.status == FollowUp.Status.DONE:
             steps.append(
                 Step(
                     follow_up.due_on,
                     "followed_up",
-                    _("Follow-up after %(m)s months done") % {"m": follow_up.months},
+                    ngettext(
+                        "Follow-up %(m)s month after arrival done",
+                        "Follow-up %(m)s months after arrival done",
+                        follow_up.months,
+                    )
+                    % {"m": follow_up.months},
                 )
             )
     if household.status == Household.Status.CLOSED:

@@ -16,9 +16,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import F, Max, QuerySet
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import ngettext
 
 from awda.accounts.models import Organisation, User
 from awda.accounts.roles import Can
@@ -546,7 +545,14 @@ def movement_update(
         )
         booked = _booked(current).count()
         if not errors and capacity < booked:
-            errors["capacity"] = [_("%(n)s people are already on the movement.") % {"n": booked}]
+            errors["capacity"] = [
+                ngettext(
+                    "%(n)s person is already on the movement.",
+                    "%(n)s people are already on the movement.",
+                    booked,
+                )
+                % {"n": booked}
+            ]
         _raise_if(errors)
         before = {
             "departs_on": current.departs_on,
@@ -754,7 +760,7 @@ def movement_add_household(
         on_board = _booked(current).count()
         if on_board + len(travelling) > current.capacity:
             errors["capacity"] = [
-                _("Not enough room: %(free)s places left, %(n)s people in household %(ref)s.")
+                _("No room for household %(ref)s (%(n)s people): places left: %(free)s.")
                 % {
                     "free": current.capacity - on_board,
                     "n": len(travelling),
@@ -1069,7 +1075,7 @@ def centre_exit(
         errors["exited_on"] = [_("The household already left the centre.")]
     _not_future(exited_on, "exited_on", errors)
     if exited_on < stay.entered_on:
-        errors["exited_on"] = [_("The household left before it entered.")]
+        errors["exited_on"] = [_("The date of leaving is before the date of entry.")]
     if place is None or place.kind in CAMP_KINDS or place.level < 3:
         errors["place"] = [_("Choose the sub-district (or a community under it) it went to.")]
     _raise_if(errors)
@@ -1098,10 +1104,13 @@ def handover_summary(household: Household) -> str:
     )
     today = timezone.localdate()
     children = sum(1 for m in members if (m.age_on(today) or 99) < ADULT_AGE)
+    people = ngettext("%(n)s person", "%(n)s people", len(members)) % {"n": len(members)}
+    young = ngettext("%(n)s child", "%(n)s children", children) % {"n": children}
     lines = [
-        _("Household %(ref)s: %(n)s people, %(c)s children.")
-        % {"ref": household.reference, "n": len(members), "c": children}
+        _("Household %(ref)s: %(people)s, of whom %(children)s.")
+        % {"ref": household.reference, "people": people, "children": young}
     ]
+    comma = "، " if (get_language() or "ar").startswith("ar") else ", "
     needs: dict[str, int] = {}
     missing: dict[str, int] = {}
     for member in members:
@@ -1115,12 +1124,12 @@ def handover_summary(household: Household) -> str:
     if needs:
         lines.append(
             _("Specific needs: %(v)s.")
-            % {"v": ", ".join(f"{k} ({n})" for k, n in sorted(needs.items()))}
+            % {"v": comma.join(f"{k} ({n})" for k, n in sorted(needs.items()))}
         )
     if missing:
         lines.append(
             _("Missing documents: %(v)s.")
-            % {"v": ", ".join(f"{k} ({n})" for k, n in sorted(missing.items()))}
+            % {"v": comma.join(f"{k} ({n})" for k, n in sorted(missing.items()))}
         )
     services = sorted(
         {
@@ -1131,7 +1140,7 @@ def handover_summary(household: Household) -> str:
         }
     )
     if services:
-        lines.append(_("Open referrals: %(v)s.") % {"v": ", ".join(services)})
+        lines.append(_("Open referrals: %(v)s.") % {"v": comma.join(services)})
     return "\n".join(lines)
 
 
@@ -1172,11 +1181,11 @@ def handover(
 
 
 class ClosureReason(models.TextChoices):
-    REINTEGRATED = "reintegrated", _lazy("Reintegration holds")
-    LOST_CONTACT = "lost_contact", _lazy("Contact lost")
-    MOVED_AGAIN = "moved_again", _lazy("Moved again")
-    STAYING = "staying", _lazy("Stays in the camp")
-    OTHER = "other", _lazy("Other")
+    REINTEGRATED = "reintegrated", gettext_lazy("Reintegration holds")
+    LOST_CONTACT = "lost_contact", gettext_lazy("Contact lost")
+    MOVED_AGAIN = "moved_again", gettext_lazy("Moved again")
+    STAYING = "staying", gettext_lazy("Stays in the camp")
+    OTHER = "other", gettext_lazy("Other")
 
 
 def household_close(*, by: User, household: Household, reason: str) -> Household:

@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from awda.accounts.models import User
@@ -501,6 +502,11 @@ def _movement_context(user: User, movement: Movement) -> dict[str, Any]:
         "seats": services.seats_per_vehicle(movement),
         "totals": manifest_totals(manifest_rows(movement, passengers=passengers)),
         "warnings": selectors.movement_warnings(movement),
+        "adults": [
+            p
+            for p in passengers
+            if p.status == Passenger.Status.SCHEDULED and (p.age or 0) >= services.ADULT_AGE  # type: ignore[attr-defined]
+        ],
         "alone": selectors.children_without_adults(
             [p for p in passengers if p.status == Passenger.Status.SCHEDULED], movement.departs_on
         ),
@@ -547,7 +553,10 @@ def movement_add(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, _conflict())
         movement.refresh_from_db()
     if added:
-        messages.success(request, _("%(n)s households added.") % {"n": added})
+        messages.success(
+            request,
+            ngettext("%(n)s household added.", "%(n)s households added.", added) % {"n": added},
+        )
     if needing:
         return render(
             request,
@@ -741,8 +750,7 @@ def manifest_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     user = acting_user(request)
     movement = selectors.movement_get_for_user(user, pk)
     response = HttpResponse(render_pdf(movement), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="manifest-{movement.reference}.pdf"'
-    return response
+    return selectors.manifest_download(user, movement, response, "pdf")
 
 
 @requires(Can.VIEW_PERSONAL_DATA)
@@ -755,8 +763,7 @@ def manifest_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
         render_xlsx(movement),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
-    response["Content-Disposition"] = f'attachment; filename="manifest-{movement.reference}.xlsx"'
-    return response
+    return selectors.manifest_download(user, movement, response, "xlsx")
 
 
 # Checklists ------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ arrival home."""
 from __future__ import annotations
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from awda.common.tests.test_browser import _shot
 from awda.conftest import PASSWORD, make_user
@@ -84,5 +84,7 @@ def test_a_coordinator_builds_a_convoy_and_downloads_its_manifest(
     assert Homecoming.objects.count() == 2
 
     page.goto(f"{live_server.url}/returns/households/{households[0].pk}/")
-    expect(page.locator(".journey")).to_contain_text("وصول")
+    with translation.override("ar"):
+        home = translation.gettext("Arrived home in %(p)s") % {"p": syrian_subdistrict().name}
+    expect(page.locator(".journey")).to_contain_text(home)
     _shot(page, "24-household-journey")

@@ -201,6 +201,11 @@ def pdf_pages(pdf: bytes) -> list[list[str]]:
     ]
 
 
+def pdf_text(pdf: bytes) -> str:
+    """All the PDF's text, line by line in reading order (for other tests)."""
+    return "\n".join(line for page in pdf_pages(pdf) for line in page)
+
+
 HEADING = [
     "م",
     "رقم الأسرة",

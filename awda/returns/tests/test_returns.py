@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone, translation
 
@@ -415,7 +416,7 @@ def test_capacity_is_a_hard_limit(coordinator):
     with pytest.raises(ValidationError) as error:
         services.movement_add_household(by=coordinator, movement=movement, household=second)
 
-    assert "1 places left, 2 people" in str(error.value)
+    assert "S-5 (2 people): places left: 1" in str(error.value)
     assert Passenger.objects.filter(household=second).count() == 0
     second.refresh_from_db()
     assert second.status == Stage.ELIGIBLE
@@ -641,7 +642,8 @@ def test_the_handover_refers_the_household_with_what_it_needs(coordinator, org_b
         by=coordinator, movement=movement, expected_version=movement.version, arrived_on=TODAY
     )
     summary = services.handover_summary(household)
-    assert "S-17" in summary and "Birth certificate (1)" in summary
+    assert "S-17: 2 people, of whom 1 child." in summary
+    assert "Birth certificate (1)" in summary
 
     referral = services.handover(
         by=coordinator,
@@ -747,6 +749,7 @@ def test_a_warning_comes_back_to_the_page_before_anything_is_written(coordinator
         ),
     )
     client = logged_in(coordinator)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     response = client.post(
         f"/returns/movements/{movement.pk}/households/", {"household": [household.pk]}
     )
@@ -906,6 +909,10 @@ def test_the_api_schedules_departs_and_lands_a_movement(coordinator):
     pdf = api.get(f"/api/v1/movements/{movement_id}/manifest.pdf")
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")
+    reference = created.json()["reference"]
+    assert pdf["Content-Disposition"] == f'attachment; filename="manifest-{reference}.pdf"'
+    exported = AuditEntry.objects.get(action=Action.EXPORT, object_id=str(movement_id))
+    assert exported.details == {"format": "pdf"}
 
 
 @pytest.mark.django_db
