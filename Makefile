@@ -39,6 +39,7 @@ demo: install messages
 bench: install
 	$(PY) bench/page_weight.py
 	$(PY) bench/search.py
+	$(PY) bench/returns.py
 
 # Identity resolution against the generic Splink configuration (bench/identity.py).
 bench-identity: install

@@ -46,7 +46,7 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     load_built_in()
     started = time.perf_counter()
-    load_demo(households=HOUSEHOLDS, password=secrets.token_urlsafe(16))
+    load_demo(households=HOUSEHOLDS, password=secrets.token_urlsafe(16), returns=False)
     people = Person.objects.count()
     print(
         f"registry: {people:,} people, built in {time.perf_counter() - started:.0f} s",

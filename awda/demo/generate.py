@@ -859,8 +859,11 @@ def demo_loaded() -> bool:
     return Household.objects.filter(organisation__slug=ORGANISATIONS[0].slug).exists()
 
 
-def load_demo(*, households: int = 2000, seed: int = 2026, password: str) -> DemoSummary:
-    """Load the demo programme once; a second call changes nothing and says so."""
+def load_demo(
+    *, households: int = 2000, seed: int = 2026, password: str, returns: bool = True
+) -> DemoSummary:
+    """Load the demo programme once; a second call changes nothing and says so. Without
+    `returns`, the registry and casework only (benchmarks of the registry use that)."""
     if not password:
         raise DemoError("The demo users need a password.")
     if demo_loaded():
@@ -932,12 +935,13 @@ def load_demo(*, households: int = 2000, seed: int = 2026, password: str) -> Dem
             users,
             random.Random(f"{seed}-cases"),
         )
-        load_returns(
-            [written[id(p)] for p in plan if p.org == "org-a" and id(p) in original_ids],
-            users,
-            orgs,
-            random.Random(f"{seed}-returns"),
-        )
+        if returns:
+            load_returns(
+                [written[id(p)] for p in plan if p.org == "org-a" and id(p) in original_ids],
+                users,
+                orgs,
+                random.Random(f"{seed}-returns"),
+            )
     # The review queue of the demo is filled as a supervisor's scan would fill it.
     scan = Task.objects.create(
         kind="identity.scan", created_by=users["supervisor.a"], organisation=orgs["org-a"]

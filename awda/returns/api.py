@@ -23,16 +23,25 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
-from awda.accounts.models import User
+from awda.accounts.models import Organisation, User
 from awda.accounts.permissions import SeesPersonalData
 from awda.accounts.roles import Can
 from awda.audit.models import Action
 from awda.audit.services import audit_record
+from awda.cases.models import Referral
 from awda.places.models import Place
-from awda.registry.models import Person
+from awda.registry.models import Household, Person
 from awda.registry.selectors import household_get_for_user, households_visible_to
-from awda.returns import selectors, services
-from awda.returns.models import Centre, Intention, Movement, Passenger, Pathway
+from awda.returns import pipeline, selectors, services
+from awda.returns.models import (
+    Centre,
+    ChecklistItem,
+    Clearance,
+    Intention,
+    Movement,
+    Passenger,
+    Pathway,
+)
 
 
 def _user(request: Request) -> User:
@@ -376,12 +385,172 @@ class IntentionViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, viewsets.
         return Response(self.get_serializer(intention).data, status=201)
 
 
+class CheckSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField(help_text="The item in the user's language.")
+    rule = serializers.CharField()
+    met = serializers.BooleanField()
+    detail = serializers.CharField()
+
+
+class ReadinessSerializer(serializers.Serializer):
+    household = serializers.IntegerField()
+    stage = serializers.CharField()
+    pathway = serializers.CharField(allow_null=True)
+    complete = serializers.BooleanField()
+    eligible = serializers.BooleanField()
+    override = serializers.BooleanField()
+    checks = CheckSerializer(many=True)
+
+
+class TickSerializer(serializers.Serializer):
+    item = serializers.CharField(help_text="The checklist item's code, e.g. medical.")
+    done = serializers.BooleanField()
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class ClearanceSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=Clearance.Decision.choices)
+    decided_on = serializers.DateField()
+    reference = serializers.CharField(required=False, allow_blank=True, max_length=100)
+
+
+def _readiness_data(household: Household) -> dict[str, Any]:
+    state = pipeline.readiness(household)
+    return {
+        "household": household.pk,
+        "stage": household.status,
+        "pathway": state.intention.pathway if state.intention else None,
+        "complete": state.complete,
+        "eligible": state.eligible,
+        "override": state.override is not None,
+        "checks": [
+            {
+                "code": c.item.code,
+                "name": c.item.label,
+                "rule": c.item.rule,
+                "met": c.met,
+                "detail": str(c.detail),
+            }
+            for c in state.checks
+        ],
+    }
+
+
+def _own_household(user: User, pk: str | int) -> Household:
+    household = household_get_for_user(user, pk)
+    if household.organisation_id != user.organisation_id:
+        raise PermissionDenied
+    return household
+
+
+class ReadinessViewSet(viewsets.ViewSet):
+    """A household's readiness for its pathway: the checklist, item by item. Ticking a
+    manual item needs PLAN_RETURNS; recording the authorities' decision (decision, date,
+    reference — never reasons) needs MANAGE_MOVEMENTS."""
+
+    permission_classes = [SeesPersonalData]
+
+    @extend_schema(responses=ReadinessSerializer)
+    def retrieve(self, request: Request, pk: str) -> Response:
+        household = household_get_for_user(_user(request), pk)
+        return Response(_readiness_data(household))
+
+    @extend_schema(request=TickSerializer, responses=ReadinessSerializer)
+    @action(detail=True, methods=["post"])
+    def checklist(self, request: Request, pk: str) -> Response:
+        user = _user(request)
+        if not user.can(Can.PLAN_RETURNS):
+            raise PermissionDenied
+        household = _own_household(user, pk)
+        serializer = TickSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        intention = pipeline.current_intention(household)
+        item = ChecklistItem.objects.filter(
+            pathway=intention.pathway if intention else "", code=data["item"]
+        ).first()
+        if item is None:
+            raise serializers.ValidationError(
+                {"item": ["No such item in the checklist of the household's pathway."]}
+            )
+        services.checklist_tick(
+            by=user, household=household, item=item, done=data["done"], note=data.get("note", "")
+        )
+        return Response(_readiness_data(household))
+
+    @extend_schema(request=ClearanceSerializer, responses=ReadinessSerializer)
+    @action(detail=True, methods=["post"])
+    def clearance(self, request: Request, pk: str) -> Response:
+        user = _user(request)
+        if not user.can(Can.MANAGE_MOVEMENTS):
+            raise PermissionDenied
+        household = _own_household(user, pk)
+        serializer = ClearanceSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        services.clearance_record(
+            by=user,
+            household=household,
+            decision=data["decision"],
+            decided_on=data["decided_on"],
+            reference=data.get("reference", ""),
+        )
+        return Response(_readiness_data(household))
+
+
+class HandoverSerializer(serializers.Serializer):
+    household = serializers.IntegerField()
+    receiving_organisation = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Organisation.objects.filter(is_active=True)
+    )
+    kind = serializers.ChoiceField(choices=Referral.Kind.choices, default=Referral.Kind.TRANSFER)
+    summary = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=5000,
+        help_text="What the family needs; left out, Awda writes it from the records.",
+    )
+    consent = serializers.ChoiceField(choices=Referral.Consent.choices)
+    consent_note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    referral = serializers.IntegerField(read_only=True)
+
+
+@extend_schema(request=HandoverSerializer, responses={201: HandoverSerializer})
+@api_view(["POST"])
+@permission_classes([SeesPersonalData])
+def handover(request: Request) -> Response:
+    """Hand a household that is home over to a receiving-area organisation."""
+    user = _user(request)
+    if not user.can(Can.MANAGE_MOVEMENTS):
+        raise PermissionDenied
+    serializer = HandoverSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    data = serializer.validated_data
+    household = _own_household(user, data["household"])
+    referral = services.handover(
+        by=user,
+        household=household,
+        receiving_organisation=data["receiving_organisation"],
+        kind=data["kind"],
+        summary=data.get("summary") or services.handover_summary(household),
+        consent=data["consent"],
+        consent_note=data.get("consent_note", ""),
+    )
+    answer = dict(serializer.data)
+    answer["referral"] = referral.pk
+    answer["summary"] = referral.reason
+    return Response(answer, status=201)
+
+
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("movements", MovementViewSet, basename="movement")
 router.register("intentions", IntentionViewSet, basename="intention")
+router.register("readiness", ReadinessViewSet, basename="readiness")
 
 urls = [
     path("movements/<int:pk>/manifest.pdf", manifest_pdf, name="movement-manifest"),
+    path("handovers/", handover, name="handover"),
     *router.urls,
 ]

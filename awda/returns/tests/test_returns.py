@@ -959,3 +959,67 @@ def test_the_checklists_page_is_for_administrators(org_a, coordinator):
     assert response.status_code == 302
     assert ChecklistItem.objects.filter(code="embassy_interview").exists()
     assert logged_in(coordinator).get("/returns/checklists/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_the_api_completes_a_checklist_and_hands_a_household_over(
+    coordinator, other_coordinator, org_b
+):
+    household = syrian_household(coordinator, "A-11")
+    api = api_client(coordinator)
+    api.post(
+        "/api/v1/intentions/",
+        {"household": household.pk, "pathway": "iq_repatriation", "destination": "IQG01Q01N01"},
+        format="json",
+    )
+    readiness = api.get(f"/api/v1/readiness/{household.pk}/").json()
+    assert [c["code"] for c in readiness["checks"] if not c["met"]] == [
+        "medical",
+        "consent",
+        "clearance",
+    ]
+    for code in ("medical", "consent"):
+        answer = api.post(
+            f"/api/v1/readiness/{household.pk}/checklist/",
+            {"item": code, "done": True},
+            format="json",
+        )
+        assert answer.status_code == 200, answer.json()
+    wrong = api.post(
+        f"/api/v1/readiness/{household.pk}/checklist/",
+        {"item": "sponsor", "done": True},
+        format="json",
+    )
+    assert wrong.status_code == 400 and "item" in wrong.json()
+    cleared = api.post(
+        f"/api/v1/readiness/{household.pk}/clearance/",
+        {"decision": "cleared", "decided_on": TODAY.isoformat(), "reference": "Q-1"},
+        format="json",
+    )
+    assert cleared.json()["eligible"] is True and cleared.json()["stage"] == "eligible"
+    assert (
+        api_client(other_coordinator).get(f"/api/v1/readiness/{household.pk}/").status_code == 404
+    )
+
+    refused = api.post(
+        "/api/v1/handovers/",
+        {"household": household.pk, "receiving_organisation": org_b.slug, "consent": "given"},
+        format="json",
+    )
+    assert refused.status_code == 400  # not home yet
+    services.centres_load()
+    Homecoming.objects.create(household=household, arrived_on=TODAY, recorded_by=coordinator)
+    sent = api.post(
+        "/api/v1/handovers/",
+        {"household": household.pk, "receiving_organisation": org_b.slug, "consent": "given"},
+        format="json",
+    )
+    assert sent.status_code == 201, sent.json()
+    assert "A-11" in sent.json()["summary"]
+    assert Referral.objects.get(pk=sent.json()["referral"]).service == "return_support"
+    other = api_client(other_coordinator).post(
+        "/api/v1/handovers/",
+        {"household": household.pk, "receiving_organisation": org_b.slug, "consent": "given"},
+        format="json",
+    )
+    assert other.status_code == 404
