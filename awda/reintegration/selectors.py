@@ -1,5 +1,6 @@
 """Reintegration reads. Follow-ups, survey answers and scores belong to the organisation
-that owns the household and are seen there by the roles with VIEW_REINTEGRATION
+that owns the household now (a transfer, such as a handover after arrival, hands them
+over with it) and are seen there by the roles with VIEW_REINTEGRATION
 (caseworkers, MHPSS workers, return coordinators, supervisors): not by community
 liaisons (the psychosocial dimension is among them), not by donors, and not by an
 organisation the household was referred to. Anything else is a 404."""
@@ -59,7 +60,7 @@ def follow_ups_visible_to(user: User) -> QuerySet[FollowUp]:
     organisation = _organisation(user)
     if organisation is None:
         return FollowUp.objects.none()
-    return FollowUp.objects.filter(organisation_id=organisation)
+    return FollowUp.objects.filter(household__organisation_id=organisation)
 
 
 def follow_up_get_for_user(user: User, pk: int | str) -> FollowUp:
@@ -103,7 +104,7 @@ def surveys_visible_to(user: User) -> QuerySet[Survey]:
     organisation = _organisation(user)
     if organisation is None:
         return Survey.objects.none()
-    return Survey.objects.filter(organisation_id=organisation).select_related(
+    return Survey.objects.filter(household__organisation_id=organisation).select_related(
         "instrument", "conducted_by", "follow_up"
     )
 
@@ -259,7 +260,7 @@ def place_outcomes(user: User, today: datetime.date | None = None) -> PlaceOutco
     )
     counts: dict[int, dict[str, int]] = {
         row["household_id"]: {"due": row["due"], "done": row["done"]}
-        for row in FollowUp.objects.filter(organisation_id=organisation)
+        for row in FollowUp.objects.filter(household__organisation_id=organisation)
         .exclude(status=FollowUp.Status.CANCELLED)
         .values("household_id")
         .annotate(
@@ -269,7 +270,7 @@ def place_outcomes(user: User, today: datetime.date | None = None) -> PlaceOutco
     }
     latest: dict[int, dict[str, float | None]] = {}
     for row in (
-        Survey.objects.filter(organisation_id=organisation)
+        Survey.objects.filter(household__organisation_id=organisation)
         .order_by("household_id", "-conducted_on", "-id")
         .values("household_id", *SCORES)
     ):

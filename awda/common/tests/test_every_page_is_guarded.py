@@ -26,6 +26,16 @@ PERSONAL_PAGES = [
     "/referrals/",
     "/referrals/new/{h}/",
     "/places/subdistricts/",
+    "/returns/",
+    "/returns/households/{h}/",
+    "/returns/movements/",
+    "/community/actors/",
+    "/community/households/{h}/sponsorship/",
+    "/community/places/",
+    "/community/activities/",
+    "/reintegration/follow-ups/",
+    "/reintegration/households/{h}/",
+    "/reintegration/places/",
 ]
 RECORD_PAGES = [url for url in PERSONAL_PAGES if "{" in url]
 API = [
@@ -33,6 +43,13 @@ API = [
     "/api/v1/households/{h}/",
     "/api/v1/persons/",
     "/api/v1/persons/{p}/",
+    "/api/v1/movements/",
+    "/api/v1/intentions/",
+    "/api/v1/readiness/{h}/",
+    "/api/v1/sponsorships/",
+    "/api/v1/community-actors/",
+    "/api/v1/follow-ups/",
+    "/api/v1/surveys/",
     "/api/v1/schema/",
     "/api/v1/docs/",
 ]

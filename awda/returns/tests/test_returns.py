@@ -1023,3 +1023,45 @@ def test_the_api_completes_a_checklist_and_hands_a_household_over(
         format="json",
     )
     assert other.status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_household_transferred_on_handover_takes_its_follow_ups_to_the_receiver(
+    coordinator, other_coordinator, org_b
+):
+    from awda.cases.services import referral_accept
+    from awda.reintegration.selectors import follow_ups_due_for_user
+
+    household = make_ready_syrian(coordinator, syrian_household(coordinator, "T-1"))
+    movement = convoy(coordinator)
+    services.movement_add_household(by=coordinator, movement=movement, household=household)
+    movement.refresh_from_db()
+    services.movement_depart(
+        by=coordinator, movement=movement, expected_version=movement.version, departed_on=TODAY
+    )
+    movement.refresh_from_db()
+    services.movement_arrive(
+        by=coordinator, movement=movement, expected_version=movement.version, arrived_on=TODAY
+    )
+    referral = services.handover(
+        by=coordinator,
+        household=household,
+        receiving_organisation=org_b,
+        kind="transfer",
+        summary=services.handover_summary(household),
+        consent="given",
+    )
+    receiver = make_user("bushra", org_b, "caseworker")
+
+    referral_accept(referral=referral, by=receiver)
+
+    def households_due(user):
+        return {f.household_id for group in follow_ups_due_for_user(user).values() for f in group}
+
+    FollowUp.objects.filter(household=household, months=1).update(due_on=TODAY)
+    assert household.pk in households_due(receiver)
+    assert household.pk not in households_due(coordinator)
+    assert logged_in(receiver).get(f"/reintegration/households/{household.pk}/").status_code == 200
+    assert (
+        logged_in(coordinator).get(f"/reintegration/households/{household.pk}/").status_code == 404
+    )
