@@ -89,8 +89,11 @@ def main() -> None:
     )
 
     # A convoy the size of an Iraqi batch, built directly: only the rendering is timed.
+    booked = Passenger.objects.values("household_id")
     families = list(
-        Household.objects.filter(organisation=user.organisation, nationality="IQ")[:FAMILIES]
+        Household.objects.filter(organisation=user.organisation, nationality="IQ")
+        .exclude(pk__in=booked)
+        .order_by("pk")[:FAMILIES]
     )
     convoy = Movement.objects.create(
         organisation=user.organisation,
@@ -113,12 +116,17 @@ def main() -> None:
                     person=person,
                     household=household,
                     vehicle=1 + index * convoy.vehicles // len(families),
-                    status="removed" if person.pk % 97 == 0 else "departed",
+                    status="removed" if person.pk % 97 == 0 else "scheduled",
                     added_by=user,
                 )
             )
     Passenger.objects.bulk_create(rows)
     people = sum(1 for r in rows if r.status != "removed")
+    _timed(
+        f"planned movement page ({people} people, warnings checked)",
+        lambda: client.get(f"/returns/movements/{convoy.pk}/"),
+        3,
+    )
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.perf_counter()
     pdf = manifest_pdf(convoy)

@@ -212,8 +212,11 @@ def stage_of(household: Household) -> str:
 def stage_refresh(household: Household) -> str:
     """Store the household's stage (without touching its version: the stage is not an
     edit anyone could conflict with)."""
+    stored = Household.objects.filter(pk=household.pk).values_list("status", flat=True).first()
+    if stored == Household.Status.CLOSED:
+        household.status = Household.Status.CLOSED  # closing is a decision, not a record
     stage = stage_of(household)
-    if stage != household.status:
+    if stage != stored:
         Household.objects.filter(pk=household.pk).update(status=stage)
-        household.status = stage
+    household.status = stage
     return stage

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
-from django.db.models import F, Max, QuerySet
+from django.db.models import F, Max, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
@@ -357,13 +357,20 @@ def checklist_item_save(
             obj=item,
             details={"pathway": pathway, "code": item.code, "rule": rule, "active": is_active},
         )
-        for household in Household.objects.filter(
+        # Households on this pathway that are not yet on their way may change stage.
+        latest = Subquery(
+            Intention.objects.filter(household=OuterRef("pk"))
+            .order_by("-created_at", "-id")
+            .values("pathway")[:1]
+        )
+        waiting = Household.objects.filter(
             status__in=[
                 Household.Status.INTENTION,
                 Household.Status.PREPARING,
                 Household.Status.ELIGIBLE,
             ]
-        ).only("pk", "status", "organisation_id"):
+        ).annotate(pathway=latest)
+        for household in waiting.filter(pathway=pathway).only("pk", "status", "organisation_id"):
             pipeline.stage_refresh(household)
     return item
 

@@ -1065,3 +1065,16 @@ def test_a_household_transferred_on_handover_takes_its_follow_ups_to_the_receive
     assert (
         logged_in(coordinator).get(f"/reintegration/households/{household.pk}/").status_code == 404
     )
+
+
+@pytest.mark.django_db
+def test_the_stage_is_stored_even_from_a_stale_copy_of_the_household(coordinator):
+    household = syrian_household(coordinator, "Z-1")
+    stale = Household.objects.get(pk=household.pk)
+    services.intention_record(by=coordinator, household=household, pathway="staying")
+    Household.objects.filter(pk=household.pk).update(status="registered")  # out of step
+    stale.status = "intention"
+
+    assert pipeline.stage_refresh(stale) == Stage.INTENTION
+    household.refresh_from_db()
+    assert household.status == Stage.INTENTION
