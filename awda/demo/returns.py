@@ -296,7 +296,9 @@ class _Programme:
                 community.sponsorship_agree(
                     by=self.liaison, sponsorship=open_one, on=self.before(household, 90)
                 )
-        for item in ChecklistItem.objects.filter(pathway=pathway, rule="manual", is_active=True):
+        done = {c.item.pk for c in pipeline.readiness(household).checks if c.met}
+        manual = ChecklistItem.objects.filter(pathway=pathway, rule="manual", is_active=True)
+        for item in manual.exclude(pk__in=done):
             services.checklist_tick(
                 by=self.worker,
                 household=household,
