@@ -9,15 +9,20 @@
 from __future__ import annotations
 
 import datetime
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
 from awda.accounts.models import Organisation, User
 from awda.accounts.roles import Role
+from awda.accounts.second_factor import SESSION_LOGIN_AT, required_for
 from awda.cases.default_forms import load_default_forms
 from awda.cases.models import FormDefinition, FormVersion
 from awda.places.models import Place
@@ -170,10 +175,43 @@ def other_household(other_caseworker: User) -> Household:
     return register(other_caseworker, reference="B-0001", members=[head(first_name_ar="مريم")])
 
 
+def authenticator(user: User) -> TOTPDevice:
+    """The user's confirmed authenticator app (made on first use), as if they had enrolled."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+
+
+def current_code(device: TOTPDevice) -> str:
+    """The six digits the user's authenticator app shows now."""
+    code = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)
+    return str(code).zfill(device.digits)
+
+
 def logged_in(user: User) -> Client:
+    """A client logged in as `user`, past the second factor for those who need one (as
+    django_otp.login leaves a session verified by their authenticator)."""
     client = Client()
     client.force_login(user)
+    session = client.session
+    session[SESSION_LOGIN_AT] = time.time()
+    if required_for(user):
+        session[DEVICE_ID_SESSION_KEY] = authenticator(user).persistent_id
+    session.save()
     return client
+
+
+def log_in_through_the_pages(page: Any, base_url: str, user: User) -> None:
+    """In a real browser (Playwright): the login page, then the authenticator's code."""
+    device = authenticator(user)
+    # A code is good once: a second login within the same 30 seconds would wait for the next.
+    TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1)
+    page.goto(f"{base_url}/accounts/login/")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base_url}/accounts/two-factor/verify/")
+    page.fill("#id_otp", current_code(device))
+    page.click("form button[type=submit].btn-awda")
 
 
 def api_client(user: User) -> APIClient:

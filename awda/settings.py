@@ -60,11 +60,17 @@ INSTALLED_APPS = [
     "awda.identity",
     "awda.cases",
     "awda.mhpss",
+    "awda.consent",
+    "awda.tracing",
     "awda.community",
     "awda.returns",
     "awda.reintegration",
     "awda.reports",
     "awda.demo",
+    # After Awda's apps, so that Awda's own commands take precedence over theirs.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 
 MIDDLEWARE = [
@@ -80,7 +86,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Which second factor (if any) verified this session: request.user.otp_device.
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A session ends AWDA_SESSION_MAX_HOURS after the login, however active.
+    "awda.accounts.middleware.SessionLifetimeMiddleware",
+    # Until the second factor is given, only the login steps answer.
+    "awda.accounts.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -100,6 +112,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "awda.common.context_processors.awda",
+                "awda.accounts.context_processors.two_factor",
             ],
         },
     },
@@ -149,6 +162,9 @@ SESSION_IDLE_MINUTES = env_int("AWDA_SESSION_IDLE_MINUTES", 30, minimum=1)
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# ...and, however active, AWDA_SESSION_MAX_HOURS after the login (a stolen session cookie
+# is not good for ever).
+SESSION_MAX_HOURS = env_int("AWDA_SESSION_MAX_HOURS", 12, minimum=1)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = HTTPS
@@ -186,6 +202,25 @@ if not ENCRYPTION_KEYS and not (DEBUG or DEMO):
     )
 ATTACHMENT_MAX_BYTES = env_int("AWDA_ATTACHMENT_MAX_MB", 10, minimum=1) * 1024 * 1024
 
+# Keys of `awda backup` archives: Fernet keys, comma-separated, the first encrypts and all
+# decrypt. Unset, archives are encrypted with ENCRYPTION_KEYS (or, in the demo and DEBUG
+# without keys, with a key derived from SECRET_KEY): see awda/common/backup.py.
+BACKUP_KEYS = env_list("AWDA_BACKUP_KEYS") or env_list_file("AWDA_BACKUP_KEYS_FILE")
+
+# Two-factor login (TOTP authenticator app, or a single-use recovery code) for every role
+# that sees personal data. Only the demo may switch it off, and then says so on every page.
+TWO_FACTOR_REQUIRED = env_bool("AWDA_REQUIRE_2FA", not DEMO)
+if not TWO_FACTOR_REQUIRED and not DEMO:
+    raise ImproperlyConfigured(
+        "AWDA_REQUIRE_2FA can only be switched off in the demo (AWDA_DEMO=1): outside it, "
+        "every role that sees personal data logs in with a second factor."
+    )
+OTP_TOTP_ISSUER = "Awda"
+# django-otp's own per-device delays (1, 2, 4, 8 s...) are off: a wrong code counts toward
+# django-axes' lockout of the username instead, like a wrong password (one counter, audited).
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
+
 # API tokens live AWDA_TOKEN_MINUTES.
 API_TOKEN_MINUTES = env_int("AWDA_TOKEN_MINUTES", 60, minimum=1)
 
@@ -193,7 +228,9 @@ API_TOKEN_MINUTES = env_int("AWDA_TOKEN_MINUTES", 60, minimum=1)
 AXES_FAILURE_LIMIT = env_int("AWDA_LOGIN_FAILURES", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AWDA_LOCKOUT_MINUTES", 30, minimum=1))
 AXES_LOCKOUT_PARAMETERS = ["username"]
-AXES_RESET_ON_SUCCESS = True
+# The failures are forgotten when the login is complete (password and second factor), not
+# after the password alone: else the password step would reset the count of wrong codes.
+AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_CALLABLE = "awda.accounts.views.lockout"
 AXES_CLIENT_IP_CALLABLE = "awda.accounts.views.client_ip"
 AXES_SENSITIVE_PARAMETERS = ["password", "otp"]

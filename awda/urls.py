@@ -8,11 +8,13 @@ from awda.audit.views import audit_log
 from awda.cases.api import AssessmentViewSet, CaseViewSet, FormViewSet, ReferralViewSet
 from awda.common import views as common_views
 from awda.community import api as community_api
+from awda.consent import api as consent_api
 from awda.mhpss.api import ScreeningViewSet
 from awda.registry.api import HouseholdViewSet, PersonViewSet
 from awda.reintegration import api as reintegration_api
 from awda.reports.views import dashboard
 from awda.returns import api as returns_api
+from awda.tracing import api as tracing_api
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -32,6 +34,8 @@ api_urls = [
     *returns_api.urls,
     *community_api.router.urls,
     *reintegration_api.router.urls,
+    *consent_api.router.urls,
+    *tracing_api.router.urls,
 ]
 
 urlpatterns = [
@@ -42,9 +46,12 @@ urlpatterns = [
     path("duplicates/", include("awda.identity.urls")),
     path("dashboard/", dashboard, name="dashboard"),
     path("audit/", audit_log, name="audit_log"),
+    path("audit/breaches/", include("awda.audit.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", include((api_urls, "api"))),
     path("", include("awda.mhpss.urls")),
+    path("", include("awda.consent.urls")),
+    path("", include("awda.tracing.urls")),
     path("returns/", include("awda.returns.urls")),
     path("community/", include("awda.community.urls")),
     path("reintegration/", include("awda.reintegration.urls")),

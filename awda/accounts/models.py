@@ -102,3 +102,33 @@ class ApiToken(models.Model):
     @staticmethod
     def hash_key(key: str) -> str:
         return hashlib.sha256(key.encode()).hexdigest()
+
+
+class SecondFactorReset(models.Model):
+    """A user's second factor removed by an administrator (page) or an operator (command).
+
+    The reason is free text, so it is kept here and never in the audit trail, whose entry
+    points to this row.
+    """
+
+    class Via(models.TextChoices):
+        PAGE = "page", _("users page")
+        COMMAND = "command", _("command line")
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="second_factor_resets", editable=False
+    )
+    # None when done with `awda reset_2fa` (the audit entry names the operating-system user).
+    by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, related_name="+", editable=False
+    )
+    at = models.DateTimeField(auto_now_add=True)
+    via = models.CharField(max_length=10, choices=Via.choices, editable=False)
+    reason = models.TextField(_("reason"), max_length=500)
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = _("second factor reset")
+
+    def __str__(self) -> str:
+        return f"second factor reset of {self.user_id} at {self.at:%Y-%m-%d %H:%M}"

@@ -45,6 +45,8 @@ class Can(StrEnum):
     # Sponsors (and their contact details), sponsorships, acceptance activities.
     MANAGE_COMMUNITY = "manage_community"
     RECORD_FOLLOW_UP = "record_follow_up"
+    # Tracing requests, contact requests to and from other organisations.
+    TRACE = "trace"
     # Reintegration survey answers and scores (the psychosocial dimension among them).
     VIEW_REINTEGRATION = "view_reintegration"
     MANAGE_USERS = "manage_users"
@@ -65,6 +67,7 @@ CAPABILITIES: dict[str, frozenset[Can]] = {
             Can.PLAN_RETURNS,
             Can.RECORD_FOLLOW_UP,
             Can.VIEW_REINTEGRATION,
+            Can.TRACE,
         }
     ),
     Role.MHPSS: frozenset(_STAFF | {Can.VIEW_MHPSS, Can.RECORD_MHPSS, Can.VIEW_REINTEGRATION}),
@@ -103,6 +106,7 @@ CAPABILITIES: dict[str, frozenset[Can]] = {
             Can.MANAGE_COMMUNITY,
             Can.RECORD_FOLLOW_UP,
             Can.VIEW_REINTEGRATION,
+            Can.TRACE,
         }
     ),
     Role.DPO: frozenset(_STAFF | {Can.VIEW_HISTORY, Can.SEARCH_AUDIT}),

@@ -8,6 +8,7 @@ entries (this module refuses), and on PostgreSQL a trigger refuses it in the dat
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 from typing import Any
@@ -15,6 +16,8 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from awda.common.fields import EncryptedTextField
 
 GENESIS_HASH = "0" * 64
 
@@ -125,3 +128,87 @@ class AuditEntry(models.Model):
             self.content(), sort_keys=True, separators=(",", ":"), ensure_ascii=False
         )
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+# --- The breach log ------------------------------------------------------------------------
+
+
+class Breach(models.Model):
+    """A personal data breach, recorded by the organisation's data protection officer:
+    when it was found, what happened, which data and people it touched, what was done to
+    contain it, and whether and when the supervisory authority and the people affected were
+    told. What happened and what was done are free text that may name people or systems:
+    encrypted at rest. Only the organisation's data protection officers see the log."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        CONTAINED = "contained", _("Contained")
+        CLOSED = "closed", _("Closed")
+
+    class DataCategory(models.TextChoices):
+        IDENTITY = "identity", _("Names, dates of birth, identity documents")
+        LOCATION = "location", _("Camp addresses, origins and destinations")
+        CASES = "cases", _("Case files, notes and protection concerns")
+        MHPSS = "mhpss", _("Psychosocial screenings and session notes")
+        CLEARANCE = "clearance", _("Security clearance decisions")
+        RETURNS = "returns", _("Return plans and movements")
+        CONTACTS = "contacts", _("Contact details of sponsors and community actors")
+        ATTACHMENTS = "attachments", _("Attached documents")
+        ACCOUNTS = "accounts", _("User accounts and credentials")
+        OTHER = "other", _("Other")
+
+    class PeopleCategory(models.TextChoices):
+        ADULTS = "adults", _("Adults in the camps or returned")
+        CHILDREN = "children", _("Children")
+        SPONSORS = "sponsors", _("Sponsors and community actors")
+        STAFF = "staff", _("Staff and users")
+        OTHER = "other", _("Other")
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    discovered_at = models.DateTimeField(_("found on"))
+    occurred_on = models.DateField(_("happened on"), null=True, blank=True)
+    description = EncryptedTextField(_("what happened"))
+    data_categories = models.JSONField(_("data concerned"), default=list)
+    people_categories = models.JSONField(_("people concerned"), default=list)
+    people_affected = models.PositiveIntegerField(_("estimated number of people affected"))
+    containment = EncryptedTextField(_("containment actions"), blank=True)
+    authority_notified_on = models.DateField(
+        _("supervisory authority notified on"), null=True, blank=True
+    )
+    people_notified_on = models.DateField(_("people affected notified on"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    version = models.PositiveIntegerField(default=1)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-discovered_at", "-id"]
+        verbose_name = _("data breach")
+        verbose_name_plural = _("data breaches")
+
+    def __str__(self) -> str:
+        return f"breach #{self.pk}"
+
+    @property
+    def authority_deadline(self) -> datetime.datetime:
+        """Notify the supervisory authority within 72 hours of finding a breach (GDPR
+        art. 33, the benchmark of the humanitarian data protection handbooks)."""
+        return self.discovered_at + datetime.timedelta(hours=72)
+
+    def get_data_categories_display(self) -> list[str]:
+        labels = dict(self.DataCategory.choices)
+        return [str(labels.get(code, code)) for code in self.data_categories]
+
+    def get_people_categories_display(self) -> list[str]:
+        labels = dict(self.PeopleCategory.choices)
+        return [str(labels.get(code, code)) for code in self.people_categories]

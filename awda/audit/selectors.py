@@ -7,9 +7,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
+from django.http import Http404
 
 from awda.accounts.models import User
-from awda.audit.models import GENESIS_HASH, AuditEntry
+from awda.accounts.roles import Can
+from awda.audit.models import GENESIS_HASH, AuditEntry, Breach
 
 
 @dataclass(frozen=True)
@@ -76,3 +78,24 @@ def audit_history_for(targets: Iterable[tuple[str, str]]) -> QuerySet[AuditEntry
         .select_related("actor", "organisation")
         .order_by("-seq")
     )
+
+
+# --- The breach log ------------------------------------------------------------------------
+
+
+def breach_list_for_user(user: User) -> QuerySet[Breach]:
+    """The breaches of the user's organisation, for its data protection officers only;
+    latest found first."""
+    if not user.can(Can.SEARCH_AUDIT) or user.organisation_id is None:
+        return Breach.objects.none()
+    return Breach.objects.filter(organisation_id=user.organisation_id).select_related(
+        "recorded_by", "updated_by"
+    )
+
+
+def breach_get_for_user(user: User, pk: int) -> Breach:
+    """One breach of the user's log; 404 for any other (it does not exist for them)."""
+    breach = breach_list_for_user(user).filter(pk=pk).first()
+    if breach is None:
+        raise Http404
+    return breach

@@ -6,6 +6,7 @@ from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from awda.accounts.models import Organisation
+from awda.common.fields import EncryptedJSONField, EncryptedTextField
 from awda.registry.models import Household
 
 
@@ -13,7 +14,11 @@ class Referral(models.Model):
     """A household shared with another organisation (referral) or handed over to it
     (transfer). Nothing is shared until the receiving organisation accepts; an accepted
     referral lets the receiver read the household until it is completed or revoked; an
-    accepted transfer makes the receiver the household's owner."""
+    accepted transfer makes the receiver the household's owner.
+
+    Its free text (why the household is referred, who consented or why a supervisor
+    decided without consent, the receiver's answer) describes protection concerns and
+    names people: it is encrypted at rest."""
 
     class Kind(models.TextChoices):
         REFERRAL = "referral", _("Referral")
@@ -53,7 +58,7 @@ class Referral(models.Model):
         related_name="referrals_received",
     )
     service = models.CharField(_("service"), max_length=30, choices=Service.choices)
-    reason = models.TextField(_("reason"), blank=True)
+    reason = EncryptedTextField(_("reason"), blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
     )
@@ -65,12 +70,12 @@ class Referral(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
     responded_at = models.DateTimeField(null=True)
-    response_note = models.TextField(_("note"), blank=True)
+    response_note = EncryptedTextField(_("note"), blank=True)
     case = models.ForeignKey(
         "cases.Case", on_delete=models.PROTECT, null=True, blank=True, related_name="referrals"
     )
     consent = models.CharField(_("consent"), max_length=10, choices=Consent.choices)
-    consent_note = models.TextField(
+    consent_note = EncryptedTextField(
         _("who consented, or why a supervisor decided without consent"), blank=True
     )
     # Slugs of the assessment forms whose answers the receiver may read (a case referral).
@@ -191,7 +196,8 @@ class Case(models.Model):
 
 
 class CaseEvent(models.Model):
-    """The case's own history: each step, decision and comment, in order."""
+    """The case's own history: each step, decision and comment, in order. A comment (a
+    supervisor's reasons, why a case was reopened) is encrypted at rest."""
 
     class Kind(models.TextChoices):
         OPENED = "opened", _("opened")
@@ -206,7 +212,7 @@ class CaseEvent(models.Model):
     kind = models.CharField(max_length=10, choices=Kind.choices)
     from_status = models.CharField(max_length=12, blank=True)
     to_status = models.CharField(max_length=12, blank=True)
-    comment = models.TextField(blank=True)
+    comment = EncryptedTextField(blank=True)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(auto_now_add=True)
 
@@ -281,7 +287,7 @@ class PlanAction(models.Model):
 
 class ServiceRecord(models.Model):
     """A service the family received: given by the organisation itself, or through a
-    referral."""
+    referral. Its note is encrypted at rest."""
 
     class Channel(models.TextChoices):
         IN_HOUSE = "in_house", _("By us")
@@ -294,7 +300,7 @@ class ServiceRecord(models.Model):
         Referral, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     delivered_on = models.DateField(_("date"))
-    note = models.CharField(_("note"), max_length=300, blank=True)
+    note = EncryptedTextField(_("note"), blank=True)  # at most 300 characters (service)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -307,10 +313,11 @@ class ServiceRecord(models.Model):
 
 
 class CaseNote(models.Model):
-    """A caseworker's note. Its text stays out of the audit trail."""
+    """A caseworker's note. Its text is encrypted at rest and stays out of the audit
+    trail."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
-    text = models.TextField(_("note"))
+    text = EncryptedTextField(_("note"))
     written_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -369,11 +376,12 @@ class FormVersion(models.Model):
 
 
 class Assessment(models.Model):
-    """A form filled for a case, with the version it was filled with."""
+    """A form filled for a case, with the version it was filled with. The answers (a
+    child's protection risks, a family's vulnerabilities) are encrypted at rest."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="assessments")
     form_version = models.ForeignKey(FormVersion, on_delete=models.PROTECT, related_name="+")
-    answers = models.JSONField()
+    answers = EncryptedJSONField()
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

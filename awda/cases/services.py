@@ -88,6 +88,8 @@ def referral_create(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
+        if consent == Referral.Consent.GIVEN:
+            _consent_for(by, household, case, receiving_organisation, consent_note)
         open_one = Referral.objects.filter(
             household=household,
             receiving_organisation=receiving_organisation,
@@ -131,6 +133,32 @@ def referral_create(
             },
         )
     return referral
+
+
+def _consent_for(
+    by: User, household: Household, case: Case | None, recipient: Organisation, note: str
+) -> None:
+    """A referral or transfer rests on a recorded consent for that organisation: of the
+    person the case is about, or of the head of household for the family."""
+    from awda.consent.services import referral_subject, require_consent_for_referral
+
+    head = household.members.filter(relationship=Person.Relationship.HEAD).first()
+    subject = referral_subject(head, case.person if case is not None else None)
+    if subject is None:
+        raise ValidationError({"consent": [_("The household has no head to consent for it.")]})
+    require_consent_for_referral(by=by, subject=subject, recipient=recipient, note=note)
+
+
+def referral_end_on_withdrawn_consent(*, referral: Referral, by: User) -> Referral:
+    """The consent a referral rested on was withdrawn: the receiver's access ends."""
+    if referral.sending_organisation_id != by.organisation_id:
+        raise PermissionDenied
+    return _end(
+        referral=referral,
+        by=by,
+        status=Referral.Status.REVOKED,
+        allowed_from={Referral.Status.PENDING, Referral.Status.ACCEPTED},
+    )
 
 
 def _respond(*, referral: Referral, by: User, status: str, note: str) -> Referral:

@@ -30,6 +30,7 @@ from awda.common.models import Task
 from awda.common.tasks import task_run
 from awda.demo import names
 from awda.demo.returns import load_returns
+from awda.demo.tracing import load_tracing
 from awda.places.models import Place
 from awda.registry.models import CivilDocument, Household, Person, SpecificNeed
 from awda.registry.services import HouseholdData, PersonData, household_register
@@ -934,6 +935,15 @@ def load_demo(
             [written[id(p)] for p in plan if p.org == "org-a" and id(p) in original_ids],
             users,
             random.Random(f"{seed}-cases"),
+        )
+        load_tracing(
+            {
+                slug: [written[id(p)] for p in plan if p.org == slug and id(p) in original_ids]
+                for slug in ("org-a", "org-b")
+            },
+            users,
+            orgs,
+            random.Random(f"{seed}-tracing"),
         )
         if returns:
             load_returns(

@@ -21,6 +21,8 @@ from awda.cases.models import Referral
 from awda.cases.services import referral_accept
 from awda.community import services as community
 from awda.community.models import CommunityActor, Sponsorship
+from awda.consent.models import Consent, LegalBasis, Purpose
+from awda.consent.services import consent_in_force, consent_record, is_child
 from awda.places.models import Place
 from awda.registry.models import Household
 from awda.reintegration.models import FollowUp, SurveyInstrument
@@ -305,6 +307,19 @@ class _Programme:
                 item=item,
                 done=True,
                 on=self.before(household, 20),
+            )
+        head = household.members.filter(relationship="head").first()
+        if head is not None and consent_in_force(head, Purpose.RETURN) is None:
+            consent_record(
+                by=self.worker,
+                person=head,
+                purpose=Purpose.RETURN,
+                legal_basis=LegalBasis.CONSENT,
+                given_by=Consent.GivenBy.PERSON
+                if not is_child(head)
+                else Consent.GivenBy.CAREGIVER,
+                child_assent="" if not is_child(head) else Consent.Assent.GIVEN,
+                given_on=self.before(household, 25),
             )
         if pathway != Pathway.THIRD_COUNTRY:
             services.clearance_record(

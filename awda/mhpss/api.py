@@ -33,6 +33,11 @@ class ScreeningSerializer(serializers.ModelSerializer):
         help_text="One whole number per item, in the instrument's order and range "
         "(WHO-5: 5 items 0-5; K6: 6 items 0-4; K10: 10 items 1-5)."
     )
+    # encrypted at rest (JSON in the database): their types said here, for the schema
+    raw_score = serializers.IntegerField(read_only=True)
+    score = serializers.IntegerField(read_only=True)
+    band = serializers.CharField(read_only=True)
+    flags = serializers.ListField(child=serializers.CharField(), read_only=True)
 
     class Meta:
         model = Screening

@@ -8,13 +8,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from awda.accounts.models import Organisation
+from awda.common.fields import EncryptedJSONField, EncryptedTextField
 from awda.registry.models import Person
 
 
 class Screening(models.Model):
     """One administration of a screening instrument, with its score as computed then.
     The answers are opinions about a person's mental health: the most sensitive data
-    Awda holds, seen only by MHPSS roles (see selectors)."""
+    Awda holds, seen only by MHPSS roles (see selectors). The answers and everything
+    derived from them (scores, band, flags) are encrypted at rest: a score says as much
+    as the answers. They are read, scored and charted in Python, never queried."""
 
     class Instrument(models.TextChoices):
         WHO5 = "who5", "WHO-5"
@@ -24,11 +27,11 @@ class Screening(models.Model):
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     instrument = models.CharField(_("instrument"), max_length=5, choices=Instrument.choices)
-    answers = models.JSONField()
-    raw_score = models.PositiveSmallIntegerField()
-    score = models.PositiveSmallIntegerField()
-    band = models.CharField(max_length=20)
-    flags = models.JSONField(default=list)
+    answers = EncryptedJSONField()
+    raw_score = EncryptedJSONField()
+    score = EncryptedJSONField()
+    band = EncryptedJSONField()
+    flags = EncryptedJSONField(default=list)
     administered_on = models.DateField(_("date"), default=timezone.localdate)
     administered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -54,7 +57,7 @@ class Session(models.Model):
     held_on = models.DateField(_("date"), default=datetime.date.today)
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     minutes = models.PositiveSmallIntegerField(_("minutes"), default=45)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = EncryptedTextField(_("notes"), blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -22,7 +22,7 @@ DEFAULTS = {
             "Every member holds an identity document",
         ),
         ("medical", "manual", "اللياقة الطبية للسفر", "Medically fit to travel"),
-        ("consent", "manual", "موافقة مستنيرة على العودة", "Informed consent to return"),
+        ("consent", "consent", "موافقة مستنيرة على العودة", "Informed consent to return"),
         (
             "clearance",
             "clearance",
@@ -33,7 +33,7 @@ DEFAULTS = {
     "iq_repatriation": [
         ("destination", "destination", "اختيار مكان العودة", "Destination chosen"),
         ("medical", "manual", "اللياقة الطبية للسفر", "Medically fit to travel"),
-        ("consent", "manual", "موافقة مستنيرة على العودة", "Informed consent to return"),
+        ("consent", "consent", "موافقة مستنيرة على العودة", "Informed consent to return"),
         (
             "clearance",
             "clearance",
@@ -50,7 +50,7 @@ DEFAULTS = {
             "Travel documents issued by the country",
         ),
         ("medical", "manual", "اللياقة الطبية للسفر", "Medically fit to travel"),
-        ("consent", "manual", "موافقة مستنيرة على العودة", "Informed consent to return"),
+        ("consent", "consent", "موافقة مستنيرة على العودة", "Informed consent to return"),
     ],
 }
 

@@ -101,6 +101,7 @@ class ChecklistItem(models.Model):
         ACCEPTANCE = "acceptance", _("Destination community accepting")
         DOCUMENTS = "documents", _("Every member holds an identity document")
         CLEARANCE = "clearance", _("Authorities' clearance recorded")
+        CONSENT = "consent", _("Consent to return recorded for the head of household")
 
     pathway = models.CharField(_("pathway"), max_length=20, choices=Pathway.choices)
     code = models.SlugField(_("code"), max_length=40)

@@ -162,6 +162,13 @@ def _check(household: Household, item: ChecklistItem, intention: Intention) -> C
         return Check(
             item, clearance.decision == Clearance.Decision.CLEARED, clearance.get_decision_display()
         )
+    if rule == ChecklistItem.Rule.CONSENT:
+        from awda.consent.models import Purpose
+        from awda.consent.services import consent_in_force
+
+        head = household.members.filter(relationship=Person.Relationship.HEAD).first()
+        consent = consent_in_force(head, Purpose.RETURN) if head is not None else None
+        return Check(item, consent is not None, "" if consent else _("Not recorded."))
     tick = (
         ChecklistTick.objects.filter(household=household, item=item)
         .order_by("-created_at", "-id")

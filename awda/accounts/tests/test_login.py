@@ -12,7 +12,7 @@ from django.test import Client
 from awda.accounts.models import ApiToken
 from awda.accounts.services import api_token_issue
 from awda.audit.models import AuditEntry
-from awda.conftest import PASSWORD
+from awda.conftest import PASSWORD, authenticator, current_code, logged_in
 
 
 @pytest.fixture
@@ -25,13 +25,18 @@ def _axes_reset(db):
 @pytest.mark.django_db
 @pytest.mark.usefixtures("_axes_reset")
 def test_a_caseworker_logs_in_in_arabic_and_lands_on_the_households(caseworker):
+    device = authenticator(caseworker)
     client = Client()
     page = client.get("/accounts/login/").content.decode()
     assert 'lang="ar" dir="rtl"' in page and "bootstrap.rtl.min.css" in page
     response = client.post("/accounts/login/", {"username": "alice", "password": PASSWORD})
+    assert response.status_code == 302 and response["Location"] == "/accounts/two-factor/verify/"
+    assert not AuditEntry.objects.filter(action="login").exists()  # not logged in yet
+    response = client.post("/accounts/two-factor/verify/", {"otp": current_code(device)})
     assert response.status_code == 302 and response["Location"] == "/"
     assert client.get("/").headers["Location"] == "/households/"
-    assert AuditEntry.objects.filter(action="login", actor=caseworker).exists()
+    entry = AuditEntry.objects.get(action="login")
+    assert entry.actor == caseworker and entry.details == {"second_factor": "totp"}
 
 
 @pytest.mark.django_db
@@ -56,9 +61,7 @@ def test_five_wrong_passwords_lock_the_account_and_are_recorded(caseworker):
 
 @pytest.mark.django_db
 def test_logging_out_everywhere_ends_other_sessions_and_tokens(caseworker):
-    phone, laptop = Client(), Client()
-    phone.force_login(caseworker)
-    laptop.force_login(caseworker)
+    phone, laptop = logged_in(caseworker), logged_in(caseworker)
     api_token_issue(user=caseworker)
     assert phone.get("/households/").status_code == 200
     laptop.post("/accounts/logout-everywhere/")
@@ -69,8 +72,7 @@ def test_logging_out_everywhere_ends_other_sessions_and_tokens(caseworker):
 
 @pytest.mark.django_db
 def test_logout_needs_a_post(caseworker):
-    client = Client()
-    client.force_login(caseworker)
+    client = logged_in(caseworker)
     assert client.get("/accounts/logout/").status_code == 405
     assert client.post("/accounts/logout/").status_code == 302
     assert client.get("/households/").status_code == 302
@@ -130,8 +132,7 @@ def test_a_session_left_idle_for_thirty_minutes_ends(caseworker):
     from django.contrib.sessions.models import Session
     from django.utils import timezone
 
-    client = Client()
-    client.force_login(caseworker)
+    client = logged_in(caseworker)
     assert client.get("/households/").status_code == 200
     session = Session.objects.get()
     remaining = session.expire_date - timezone.now()

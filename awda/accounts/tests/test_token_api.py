@@ -11,11 +11,12 @@ from axes.utils import reset
 from django.core.cache import cache
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
-from awda.accounts.models import ApiToken
+from awda.accounts.models import ApiToken, User
 from awda.audit.models import Action, AuditEntry
-from awda.conftest import PASSWORD
+from awda.conftest import PASSWORD, authenticator, current_code
 
 TOKEN_URL = "/api/v1/auth/token/"
 HOUSEHOLDS_URL = "/api/v1/households/"
@@ -34,13 +35,26 @@ def _clean_slate(settings):
     cache.clear()
 
 
-def _post_token(username, password, client=None):
+def _post_token(username, password, client=None, otp=None):
     client = client or APIClient()
-    return client.post(TOKEN_URL, {"username": username, "password": password}, format="json")
+    data = {"username": username, "password": password}
+    if otp is not None:
+        data["otp"] = otp
+    return client.post(TOKEN_URL, data, format="json")
+
+
+def _code_of(username):
+    """The current code of the user's authenticator app (set up on first use)."""
+    device = authenticator(User.objects.get(username=username))
+    # A code is good once; these tests ask for several tokens within 30 seconds.
+    TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1)
+    return current_code(device)
 
 
 def _token_for(username, password=PASSWORD):
-    response = _post_token(username, password)
+    user = User.objects.get(username=username)
+    otp = _code_of(username) if user.sees_personal_data else None
+    response = _post_token(username, password, otp=otp)
     assert response.status_code == 200, response.content
     return response.json()["token"]
 
@@ -58,7 +72,7 @@ def _audit_text(entry):
 @pytest.mark.django_db
 def test_it_issues_a_token_valid_for_an_hour(caseworker):
     before = timezone.now()
-    response = _post_token("alice", PASSWORD)
+    response = _post_token("alice", PASSWORD, otp=_code_of("alice"))
 
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/json")
@@ -207,8 +221,8 @@ def test_a_lockout_keeps_other_users_out_of_it(caseworker, other_caseworker):
     for _ in range(5):
         _post_token("alice", WRONG_PASSWORD)
 
-    assert _post_token("alice", PASSWORD).status_code == 429
-    assert _post_token("bob", PASSWORD).status_code == 200
+    assert _post_token("alice", PASSWORD, otp=_code_of("alice")).status_code == 429
+    assert _post_token("bob", PASSWORD, otp=_code_of("bob")).status_code == 200
 
 
 @pytest.mark.django_db
@@ -219,7 +233,7 @@ def test_a_success_before_the_limit_resets_the_failure_count(caseworker):
     for _ in range(4):
         assert _post_token("alice", WRONG_PASSWORD).status_code == 401
 
-    assert _post_token("alice", PASSWORD).status_code == 200
+    assert _post_token("alice", PASSWORD, otp=_code_of("alice")).status_code == 200
 
 
 @pytest.mark.django_db
@@ -255,3 +269,93 @@ def test_a_donor_gets_a_token_but_no_personal_data(donor, household):
     assert client.get(f"{HOUSEHOLDS_URL}{household.pk}/").status_code == 403
     person = household.members.first()
     assert client.get(f"{PERSONS_URL}{person.pk}/").status_code == 403
+
+
+# The second factor
+
+
+@pytest.mark.django_db
+def test_without_the_one_time_code_a_caseworker_gets_400_naming_the_otp_field(caseworker):
+    authenticator(caseworker)
+    response = APIClient().post(
+        TOKEN_URL, {"username": "alice", "password": PASSWORD}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    assert response.status_code == 400
+    assert "six-digit code" in response.json()["otp"][0]
+    assert "`otp`" in response.json()["otp"][0]
+    assert not ApiToken.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_caseworker_who_has_not_enrolled_is_told_to_enrol_on_the_pages(caseworker):
+    response = APIClient().post(
+        TOKEN_URL,
+        {"username": "alice", "password": PASSWORD, "otp": "123456"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert response.status_code == 400
+    assert "log in once on the web pages" in response.json()["otp"][0]
+    assert not ApiToken.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_wrong_one_time_code_gives_401_and_counts_toward_the_lockout(caseworker):
+    code = _code_of("alice")
+    wrong = str((int(code) + 1) % 1_000_000).zfill(6)
+
+    response = _post_token("alice", PASSWORD, otp=wrong)
+
+    assert response.status_code == 401 and "token" not in response.json()
+    entry = AuditEntry.objects.get(action=Action.LOGIN_FAILED)
+    assert entry.actor == caseworker and entry.channel == "api"
+    assert entry.details == {"username": "alice", "step": "second_factor"}
+    statuses = [_post_token("alice", PASSWORD, otp=wrong).status_code for _ in range(4)]
+    assert statuses == [401, 401, 401, 429]
+    assert _post_token("alice", PASSWORD, otp=_code_of("alice")).status_code == 429
+    assert not ApiToken.objects.exists()
+    assert AuditEntry.objects.filter(action=Action.LOCKED_OUT).exists()
+
+
+@pytest.mark.django_db
+def test_the_token_records_the_second_factor_used(caseworker):
+    _token_for("alice")
+
+    assert AuditEntry.objects.get(action=Action.TOKEN).details == {"second_factor": "totp"}
+
+
+@pytest.mark.django_db
+def test_a_recovery_code_gets_a_token_once(caseworker):
+    from awda.accounts.services import second_factor_begin, second_factor_confirm
+
+    device = second_factor_begin(user=caseworker)
+    codes = second_factor_confirm(user=caseworker, device=device, code=current_code(device))
+
+    assert _post_token("alice", PASSWORD, otp=codes[0]).status_code == 200
+    assert _post_token("alice", PASSWORD, otp=codes[0]).status_code == 401
+    assert AuditEntry.objects.get(action=Action.TOKEN).details == {"second_factor": "recovery_code"}
+
+
+@pytest.mark.django_db
+def test_a_donor_without_a_second_factor_needs_no_code(donor):
+    assert _post_token("dana", PASSWORD).status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_schema_shows_the_otp_field(caseworker):
+    from awda.conftest import logged_in
+
+    schema = logged_in(caseworker).get("/api/v1/schema/?format=json").json()
+    request = schema["components"]["schemas"]["TokenRequestRequest"]
+    assert "otp" in request["properties"] and "otp" not in request.get("required", [])
+    assert "authenticator" in request["properties"]["otp"]["description"]
+
+
+@pytest.mark.django_db
+def test_a_session_that_has_not_given_its_second_factor_gets_no_api(caseworker, household):
+    authenticator(caseworker)
+    client = APIClient()
+    client.post("/accounts/login/", {"username": "alice", "password": PASSWORD})
+
+    assert client.get(HOUSEHOLDS_URL).status_code == 403

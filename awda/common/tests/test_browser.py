@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from awda.conftest import PASSWORD, make_user
+from awda.conftest import PASSWORD, authenticator, current_code, log_in_through_the_pages, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -68,7 +68,8 @@ def _shot(page: object, name: str) -> None:
 def test_a_caseworker_registers_a_family_in_arabic_and_finds_it(live_server, browser_page, org_a):
     from playwright.sync_api import expect
 
-    make_user("amal", org_a, "caseworker")
+    amal = make_user("amal", org_a, "caseworker")
+    device = authenticator(amal)
     page = browser_page
     page.goto(f"{live_server.url}/accounts/login/")
     assert page.locator("html").get_attribute("dir") == "rtl"
@@ -76,6 +77,11 @@ def test_a_caseworker_registers_a_family_in_arabic_and_finds_it(live_server, bro
     page.fill("#id_password", PASSWORD)
     _shot(page, "01-login")
     page.click("button[type=submit]")
+    # the second factor: the code of her authenticator app
+    page.wait_for_url(f"{live_server.url}/accounts/two-factor/verify/")
+    page.fill("#id_otp", current_code(device))
+    _shot(page, "01b-second-factor")
+    page.click("form button[type=submit].btn-awda")
     page.wait_for_url(f"{live_server.url}/households/")
 
     page.goto(f"{live_server.url}/households/new/")
@@ -131,16 +137,13 @@ def test_a_case_goes_from_opening_to_a_referral_another_organisation_accepts(
     from awda.conftest import register
 
     caseworker = make_user("amal", org_a, "caseworker")
-    make_user("bilal", org_b, "caseworker")
+    users = {"amal": caseworker, "bilal": make_user("bilal", org_b, "caseworker")}
     household = register(caseworker, reference="A-77")
     page = browser_page
 
     def login(username: str) -> None:
         page.context.clear_cookies()
-        page.goto(f"{live_server.url}/accounts/login/")
-        page.fill("#id_username", username)
-        page.fill("#id_password", PASSWORD)
-        page.click("button[type=submit]")
+        log_in_through_the_pages(page, live_server.url, users[username])
         page.wait_for_url(f"{live_server.url}/households/")
 
     login("amal")

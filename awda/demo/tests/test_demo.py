@@ -116,7 +116,8 @@ def test_audit_trail_records_the_registrations(demo):
         created.filter(object_type="registry.household").values_list("actor__username", flat=True)
     )
     assert registrars <= {"registrar.a", "registrar.b"}
-    assert AuditEntry.objects.filter(action=Action.REFER).count() == demo.referrals
+    referred = AuditEntry.objects.filter(action=Action.REFER, object_type="registry.household")
+    assert referred.count() == demo.referrals
 
 
 @pytest.mark.django_db
@@ -255,3 +256,16 @@ def test_the_demo_shows_the_whole_return_pipeline(demo):
     history = PlaceAcceptance.objects.values("place").annotate(n=Count("id")).filter(n__gt=1)
     assert history.exists()  # a community that came round after opposing
     assert ReadinessOverride.objects.exists() or stages["eligible"] > 0
+
+
+@pytest.mark.django_db
+def test_the_demo_has_tracing_across_organisations(demo):
+    from awda.tracing.models import Candidate, ContactRequest, FamilyLink, TracingRequest
+
+    statuses = Counter(TracingRequest.objects.values_list("status", flat=True))
+    assert statuses["contact_restored"] >= 1 and statuses["candidate_found"] >= 1
+    held_elsewhere = Candidate.objects.exclude(holder=F("request__organisation"))
+    assert held_elsewhere.exists()
+    answers = Counter(ContactRequest.objects.values_list("answer", flat=True))
+    assert answers["confirmed"] >= 1 and answers[""] >= 1
+    assert FamilyLink.objects.filter(source="tracing").exists()

@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from awda.common.tests.test_browser import _shot
-from awda.conftest import PASSWORD, make_user, register
+from awda.conftest import log_in_through_the_pages, make_user, register
 from awda.reintegration.instruments import load_default_instrument
 from awda.reintegration.models import Survey, SurveyInstrument
 from awda.reintegration.services import follow_ups_schedule
@@ -29,10 +29,7 @@ def test_a_caseworker_records_the_default_survey_and_sees_the_chart(
     home(household, arrived, caseworker)
     follow_ups_schedule(by=caseworker, household=household, arrived_on=arrived)
     page = browser_page
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", "amal")
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
+    log_in_through_the_pages(page, live_server.url, caseworker)
     page.wait_for_url(f"{live_server.url}/households/")
 
     page.goto(f"{live_server.url}/reintegration/follow-ups/")

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone, translation
 
 from awda.common.tests.test_browser import _shot
-from awda.conftest import PASSWORD, make_user
+from awda.conftest import log_in_through_the_pages, make_user
 from awda.returns.models import Homecoming, Movement
 from awda.returns.tests.test_returns import (
     make_ready_syrian,
@@ -32,10 +32,7 @@ def test_a_coordinator_builds_a_convoy_and_downloads_its_manifest(
         make_ready_syrian(coordinator, syrian_household(coordinator, f"R-{n}")) for n in range(2)
     ]
     page = browser_page
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", "rita")
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
+    log_in_through_the_pages(page, live_server.url, coordinator)
     page.wait_for_url(f"{live_server.url}/households/")
 
     page.goto(f"{live_server.url}/returns/")

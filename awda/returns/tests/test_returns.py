@@ -16,6 +16,8 @@ from awda.audit.models import Action, AuditEntry
 from awda.cases.models import Referral
 from awda.community.models import CommunityActor, PlaceAcceptance, Sponsorship
 from awda.conftest import api_client, child, head, logged_in, make_user, place, register
+from awda.consent.models import Consent
+from awda.consent.services import consent_in_force
 from awda.places.models import Place
 from awda.registry.models import CivilDocument, Household
 from awda.registry.services import PersonData
@@ -91,8 +93,19 @@ def give_documents(household):
 
 
 def tick_manual(by, household, pathway):
+    """The hand-ticked items, and the head's consent to return (read from the records)."""
     for item in ChecklistItem.objects.filter(pathway=pathway, rule="manual"):
         services.checklist_tick(by=by, household=household, item=item, done=True)
+    head = household.members.get(relationship="head")
+    if consent_in_force(head, "return") is None:
+        Consent.objects.create(
+            organisation=household.organisation,
+            person=head,
+            purpose="return",
+            legal_basis="consent",
+            given_by="person",
+            recorded_by=by,
+        )
 
 
 def make_ready_syrian(coordinator, household):
@@ -978,13 +991,25 @@ def test_the_api_completes_a_checklist_and_hands_a_household_over(
         "consent",
         "clearance",
     ]
-    for code in ("medical", "consent"):
-        answer = api.post(
-            f"/api/v1/readiness/{household.pk}/checklist/",
-            {"item": code, "done": True},
-            format="json",
-        )
-        assert answer.status_code == 200, answer.json()
+    answer = api.post(
+        f"/api/v1/readiness/{household.pk}/checklist/",
+        {"item": "medical", "done": True},
+        format="json",
+    )
+    assert answer.status_code == 200, answer.json()
+    by_hand = api.post(
+        f"/api/v1/readiness/{household.pk}/checklist/",
+        {"item": "consent", "done": True},
+        format="json",
+    )
+    assert by_hand.status_code == 400  # read from the consent records, not ticked
+    head = household.members.get(relationship="head")
+    recorded = api.post(
+        "/api/v1/consents/",
+        {"person": head.pk, "purpose": "return", "legal_basis": "consent", "given_by": "person"},
+        format="json",
+    )
+    assert recorded.status_code == 201
     wrong = api.post(
         f"/api/v1/readiness/{household.pk}/checklist/",
         {"item": "sponsor", "done": True},
