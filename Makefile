@@ -11,7 +11,7 @@ MYPY   := $(BIN)/mypy
 AWDA   := $(BIN)/awda
 STAMP  := $(VENV)/.installed
 
-.PHONY: install lint test demo bench bench-identity messages clean
+.PHONY: install lint test demo bench bench-identity bench-load messages clean
 
 # The stamp is newer than pyproject.toml once the dependencies are installed, so a re-run
 # does nothing; editing pyproject.toml (or deleting .venv) reinstalls.
@@ -35,16 +35,22 @@ test: install messages
 demo: install messages
 	scripts/demo
 
-# Page weight and name-search latency (bench/page_weight.py, bench/search.py).
+# Page weight, name search, the return pipeline and backups (bench/*.py).
 bench: install
 	$(PY) bench/page_weight.py
 	$(PY) bench/search.py
 	$(PY) bench/returns.py
+	$(PY) bench/backup.py
 
 # Identity resolution against the generic Splink configuration (bench/identity.py).
 bench-identity: install
 	$(PY) bench/translit.py
 	$(PY) bench/identity.py
+
+# 50 users for 5 minutes against PostgreSQL behind gunicorn on loopback (bench/load.sh);
+# BENCH_LOAD_USERS=20 BENCH_LOAD_SECONDS=30 for a quick try.
+bench-load: install messages
+	bench/load.sh
 
 # compilemessages loads the settings, which need a SECRET_KEY; nothing is signed here,
 # so a fixed throwaway value will do.

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "awda.returns",
     "awda.reintegration",
     "awda.reports",
+    "awda.rights",
     "awda.demo",
     # After Awda's apps, so that Awda's own commands take precedence over theirs.
     "django_otp",
@@ -83,6 +84,8 @@ MIDDLEWARE = [
     "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "awda.common.middleware.LanguageMiddleware",
+    # A NUL character in a query string or form is refused before PostgreSQL sees it.
+    "awda.common.middleware.RefuseNulMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -181,6 +184,7 @@ if HTTPS:
     SECURE_SSL_REDIRECT = env_bool("AWDA_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = env_int("AWDA_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env_bool("AWDA_HSTS_PRELOAD", False)
 if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
@@ -268,6 +272,12 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["awda.accounts.permissions.SeesPersonalData"],
     "DEFAULT_PAGINATION_CLASS": "awda.common.api.Pagination",
+    # DRF's own, refusing a NUL character in a body (awda/common/parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "awda.common.parsers.JSONParser",
+        "awda.common.parsers.FormParser",
+        "awda.common.parsers.MultiPartParser",
+    ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {"token": "20/min"},
@@ -286,6 +296,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "/static/vendor/swagger-ui",
     "SWAGGER_UI_FAVICON_HREF": "/static/vendor/swagger-ui/favicon-32x32.png",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets that share a field name get their own, stable names in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "PersonRelationshipEnum": "awda.registry.models.Person.Relationship",
+        "TracingRelationEnum": "awda.tracing.models.Relation",
+        "ReferralKindEnum": "awda.cases.models.Referral.Kind",
+        "MovementKindEnum": "awda.returns.models.Movement.Kind",
+        "SexEnum": "awda.registry.models.Person.Sex",
+        "NationalityEnum": "awda.registry.countries.NATIONALITIES",
+    },
 }
 
 LOGGING = {
@@ -310,4 +329,7 @@ SILENCED_SYSTEM_CHECKS = [
     # Lockouts are per username on purpose: a camp office shares one NAT address, and
     # locking the address would lock out every caseworker there after five typos.
     "axes.W006",
+    # HSTS preloading commits the whole domain and its subdomains to HTTPS in browsers for
+    # good; that is the deploying organisation's decision (AWDA_HSTS_PRELOAD), not a default.
+    "security.W021",
 ]

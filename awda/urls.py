@@ -18,6 +18,8 @@ from awda.tracing import api as tracing_api
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
+# JSON only: no `.json` twins of the URLs (DRF's format suffixes; actions refused them).
+router.include_format_suffixes = False
 router.register("households", HouseholdViewSet, basename="household")
 router.register("persons", PersonViewSet, basename="person")
 router.register("screenings", ScreeningViewSet, basename="screening")
@@ -52,6 +54,7 @@ urlpatterns = [
     path("", include("awda.mhpss.urls")),
     path("", include("awda.consent.urls")),
     path("", include("awda.tracing.urls")),
+    path("", include("awda.rights.urls")),
     path("returns/", include("awda.returns.urls")),
     path("community/", include("awda.community.urls")),
     path("reintegration/", include("awda.reintegration.urls")),

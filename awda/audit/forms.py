@@ -51,12 +51,12 @@ class BreachForm(StyledForm):
     data_categories = forms.MultipleChoiceField(
         label=_("Data concerned"),
         choices=Breach.DataCategory.choices,
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
     )
     people_categories = forms.MultipleChoiceField(
         label=_("People concerned"),
         choices=Breach.PeopleCategory.choices,
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
     )
     people_affected = forms.IntegerField(
         label=_("Estimated number of people affected"), min_value=0, max_value=10_000_000

@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from awda.common.fields import EncryptedTextField
 
@@ -141,9 +142,9 @@ class Breach(models.Model):
     encrypted at rest. Only the organisation's data protection officers see the log."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
-        CONTAINED = "contained", _("Contained")
-        CLOSED = "closed", _("Closed")
+        OPEN = "open", pgettext_lazy("a breach's status", "Open")
+        CONTAINED = "contained", pgettext_lazy("a breach's status", "Contained")
+        CLOSED = "closed", pgettext_lazy("a breach's status", "Closed")
 
     class DataCategory(models.TextChoices):
         IDENTITY = "identity", _("Names, dates of birth, identity documents")

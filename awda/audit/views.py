@@ -90,7 +90,8 @@ def breach_list(request: HttpRequest) -> HttpResponse:
 @requires(Can.SEARCH_AUDIT)
 def breach_create(request: HttpRequest) -> HttpResponse:
     user = acting_user(request)
-    form = BreachForm(request.POST or None)
+    now = timezone.localtime().replace(second=0, microsecond=0)
+    form = BreachForm(request.POST or None, initial={"discovered_at": now})
     if request.method == "POST" and form.is_valid():
         try:
             breach = breach_record(by=user, data=form.to_data())

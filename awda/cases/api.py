@@ -15,6 +15,7 @@ from awda.accounts.models import Organisation, User
 from awda.cases import selectors, services
 from awda.cases.models import Assessment, Case, FormDefinition, Referral
 from awda.cases.selectors import referral_get_for_user, referrals_for_user
+from awda.common.numbers import whole_number
 from awda.registry.selectors import household_get_for_user
 
 
@@ -130,7 +131,11 @@ class CaseViewSet(
         return self._step(
             request,
             lambda user, case, data: services.case_submit(
-                by=user, case=case, what=data.get("what", ""), comment=data.get("comment", "")
+                by=user,
+                case=case,
+                what=data.get("what", ""),
+                comment=data.get("comment", ""),
+                expected_version=data.get("version"),
             ),
         )
 
@@ -139,7 +144,11 @@ class CaseViewSet(
         return self._step(
             request,
             lambda user, case, data: services.case_decide(
-                by=user, case=case, approve=True, comment=data.get("comment", "")
+                by=user,
+                case=case,
+                approve=True,
+                comment=data.get("comment", ""),
+                expected_version=data.get("version"),
             ),
         )
 
@@ -148,7 +157,11 @@ class CaseViewSet(
         return self._step(
             request,
             lambda user, case, data: services.case_decide(
-                by=user, case=case, approve=False, comment=data.get("comment", "")
+                by=user,
+                case=case,
+                approve=False,
+                comment=data.get("comment", ""),
+                expected_version=data.get("version"),
             ),
         )
 
@@ -157,7 +170,10 @@ class CaseViewSet(
         return self._step(
             request,
             lambda user, case, data: services.case_reopen(
-                by=user, case=case, comment=data.get("comment", "")
+                by=user,
+                case=case,
+                comment=data.get("comment", ""),
+                expected_version=data.get("version"),
             ),
         )
 
@@ -340,10 +356,10 @@ class AssessmentViewSet(
     def get_queryset(self) -> QuerySet[Assessment]:
         user = self._user()
         ids: list[int] = []
-        case_id = self.request.query_params.get("case", "")
+        case_id = whole_number(self.request.query_params.get("case"))
         cases = selectors.cases_visible_to(user)
-        if case_id.isdigit():
-            cases = cases.filter(pk=int(case_id))
+        if case_id is not None:
+            cases = cases.filter(pk=case_id)
         for case in cases:
             ids.extend(selectors.assessments_visible_to(user, case).values_list("pk", flat=True))
         return Assessment.objects.filter(pk__in=ids).select_related("form_version__form")

@@ -395,8 +395,9 @@ class Assessment(models.Model):
 
 
 class Attachment(models.Model):
-    """A file attached to a case, stored encrypted outside the web root; only its type,
-    size and checksum are kept in the clear."""
+    """A file attached to a case, stored encrypted outside the web root; its title is
+    encrypted in the database (it names what the file is: "medical report", "detention
+    record"); only its type, size and checksum are kept in the clear."""
 
     class Kind(models.TextChoices):
         PDF = "application/pdf", "PDF"
@@ -404,7 +405,7 @@ class Attachment(models.Model):
         PNG = "image/png", "PNG"
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="attachments")
-    title = models.CharField(_("title"), max_length=200)
+    title = EncryptedTextField(_("title"))  # at most 200 characters (service)
     content_type = models.CharField(max_length=40, choices=Kind.choices)
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
@@ -418,4 +419,4 @@ class Attachment(models.Model):
         ordering = ["-uploaded_at", "-id"]
 
     def __str__(self) -> str:
-        return self.title
+        return f"attachment #{self.pk}"  # not the title: it would reach logs and error pages

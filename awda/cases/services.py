@@ -14,6 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -301,10 +302,17 @@ def _require_case_owner(by: User, case: Case) -> None:
 
 
 def _case_locked(case: Case, expected_version: int | None) -> Case:
-    current = Case.objects.select_for_update().get(pk=case.pk)
-    if expected_version is not None and current.version != expected_version:
-        raise EditConflict
-    return current
+    """The case as saved now, locked for the step; EditConflict if it is no longer at the
+    version the page or client read (the check is the UPDATE itself: see
+    awda.registry.services._locked). Without a version, each step's own rule on the
+    status it starts from still holds."""
+    if expected_version is not None:
+        claimed = Case.objects.filter(pk=case.pk, version=expected_version).update(
+            version=F("version")
+        )
+        if not claimed:
+            raise EditConflict
+    return Case.objects.select_for_update().get(pk=case.pk)
 
 
 def _event(case: Case, by: User, kind: str, *, before: str = "", comment: str = "") -> None:
@@ -389,11 +397,13 @@ def case_move(
     return current
 
 
-def case_submit(*, by: User, case: Case, what: str, comment: str = "") -> Case:
+def case_submit(
+    *, by: User, case: Case, what: str, comment: str = "", expected_version: int | None = None
+) -> Case:
     """Send the case plan, or the closure, to a supervisor."""
     _require_case_owner(by, case)
     with transaction.atomic():
-        current = _case_locked(case, None)
+        current = _case_locked(case, expected_version)
         if current.awaiting:
             raise ValidationError({"status": [_("Something is already waiting for approval.")]})
         if what == Case.Approval.CASE_PLAN and current.status != Case.Status.CASE_PLAN:
@@ -411,14 +421,21 @@ def case_submit(*, by: User, case: Case, what: str, comment: str = "") -> Case:
     return current
 
 
-def case_decide(*, by: User, case: Case, approve: bool, comment: str = "") -> Case:
+def case_decide(
+    *,
+    by: User,
+    case: Case,
+    approve: bool,
+    comment: str = "",
+    expected_version: int | None = None,
+) -> Case:
     """A supervisor approves what is waiting, or returns it with comments."""
     if not by.can(Can.APPROVE_CASES) or case.organisation_id != by.organisation_id:
         raise PermissionDenied
     if not approve and not comment.strip():
         raise ValidationError({"comment": [_("Say what needs changing.")]})
     with transaction.atomic():
-        current = _case_locked(case, None)
+        current = _case_locked(case, expected_version)
         if not current.awaiting:
             raise ValidationError({"status": [_("Nothing is waiting for approval.")]})
         before = current.status
@@ -436,12 +453,12 @@ def case_decide(*, by: User, case: Case, approve: bool, comment: str = "") -> Ca
     return current
 
 
-def case_reopen(*, by: User, case: Case, comment: str) -> Case:
+def case_reopen(*, by: User, case: Case, comment: str, expected_version: int | None = None) -> Case:
     _require_case_owner(by, case)
     if not comment.strip():
         raise ValidationError({"comment": [_("Say why the case is reopened.")]})
     with transaction.atomic():
-        current = _case_locked(case, None)
+        current = _case_locked(case, expected_version)
         if current.status != Case.Status.CLOSED:
             raise ValidationError({"status": [_("Only a closed case can be reopened.")]})
         current.status = Case.Status.ASSESSMENT
@@ -452,12 +469,12 @@ def case_reopen(*, by: User, case: Case, comment: str) -> Case:
     return current
 
 
-def case_assign(*, by: User, case: Case, to: User) -> Case:
+def case_assign(*, by: User, case: Case, to: User, expected_version: int | None = None) -> Case:
     _require_case_owner(by, case)
     if to.organisation_id != by.organisation_id or not to.can(Can.MANAGE_CASES):
         raise ValidationError({"assigned_to": [_("Assign a caseworker of your organisation.")]})
     with transaction.atomic():
-        current = _case_locked(case, None)
+        current = _case_locked(case, expected_version)
         current.assigned_to = to
         current.version += 1
         current.save()

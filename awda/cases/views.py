@@ -28,6 +28,7 @@ from awda.cases.models import (
     Referral,
     ServiceRecord,
 )
+from awda.common.numbers import whole_number
 from awda.common.views import acting_user, paginate, requires
 from awda.registry.selectors import household_get_for_user
 from awda.registry.services import EditConflict
@@ -240,33 +241,50 @@ def case_act(request: HttpRequest, pk: int) -> HttpResponse:
     case = selectors.case_get_for_user(user, pk, write=True)
     action = request.POST.get("action", "")
     comment = request.POST.get("comment", "")[:2000]
+    # The version the page showed: a step taken on a case someone else changed since is
+    # refused rather than applied to what the user did not see.
+    version = request.POST.get("version", "")
+    expected = whole_number(version)
     try:
         if action == "move":
-            version = request.POST.get("version", "")
             services.case_move(
                 by=user,
                 case=case,
                 to=request.POST.get("to", ""),
                 comment=comment,
-                expected_version=int(version) if version.isdigit() else None,
+                expected_version=expected,
             )
         elif action in (Case.Approval.CASE_PLAN, Case.Approval.CLOSURE):
-            services.case_submit(by=user, case=case, what=action, comment=comment)
+            services.case_submit(
+                by=user, case=case, what=action, comment=comment, expected_version=expected
+            )
         elif action in ("approve", "return"):
-            services.case_decide(by=user, case=case, approve=action == "approve", comment=comment)
+            services.case_decide(
+                by=user,
+                case=case,
+                approve=action == "approve",
+                comment=comment,
+                expected_version=expected,
+            )
         elif action == "reopen":
-            services.case_reopen(by=user, case=case, comment=comment)
+            services.case_reopen(by=user, case=case, comment=comment, expected_version=expected)
         elif action == "assign":
             worker = User.objects.filter(
                 pk=_int(request.POST.get("assigned_to")), organisation_id=user.organisation_id or 0
             ).first()
             if worker is None:
                 raise ValidationError(_("Choose a caseworker of your organisation."))
-            services.case_assign(by=user, case=case, to=worker)
+            services.case_assign(by=user, case=case, to=worker, expected_version=expected)
         else:
             raise ValidationError(_("Choose a step."))
     except EditConflict:
-        messages.error(request, _("Someone else moved this case meanwhile; look again."))
+        messages.error(
+            request,
+            _(
+                "Someone else changed this case meanwhile: nothing was done. Look at it "
+                "again, and take the step again if it still applies."
+            ),
+        )
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
@@ -382,7 +400,7 @@ def case_record(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _int(value: str | None) -> int:
     """A posted id, or 0 (which no record has)."""
-    return int(value) if value and value.isdigit() else 0
+    return whole_number(value) or 0
 
 
 def _raw_answers(request: HttpRequest, fields: list[dict[str, Any]]) -> dict[str, Any]:

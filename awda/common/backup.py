@@ -59,7 +59,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.color import no_style
-from django.db import connection, models, transaction
+from django.db import DatabaseError, connection, models, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.db.models import Value
 from django.db.models.functions import Cast
@@ -485,6 +485,8 @@ def backup_write(output: Path, *, force: bool = False) -> BackupSummary:
     complete), then record the backup in the audit trail."""
     started = time.monotonic()
     output = output.absolute()
+    if output.is_dir():
+        raise BackupError(f"{output} is a folder: name the file to write.")
     if output.exists() and not force:
         raise BackupError(f"{output} exists; give --force to replace it.")
     if not output.parent.is_dir():
@@ -552,8 +554,10 @@ def backup_write(output: Path, *, force: bool = False) -> BackupSummary:
         if output.exists() and not force:
             raise BackupError(f"{output} appeared while the backup ran; it was left alone.")
         os.replace(temporary, output)
-    except BaseException:
+    except BaseException as exc:
         Path(temporary).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise BackupError(f"Cannot write {output}: {exc.strerror}.") from exc
         raise
     audit_record(
         actor=None,
@@ -886,9 +890,17 @@ def restore(path: Path) -> RestoreSummary:
                     "files": len(staged),
                 },
             )
-    except BaseException:
+    except BaseException as exc:
         for file in staged:
             file.remove()
+        if isinstance(exc, OSError):
+            raise BackupError(f"{exc.strerror} ({exc.filename}). Nothing was restored.") from exc
+        if isinstance(exc, DatabaseError):
+            # (its message may quote the rows' values: not repeated here)
+            raise BackupError(
+                f"The database refused the backup's rows ({type(exc).__name__}). Nothing "
+                "was restored."
+            ) from exc
         raise
     return _summary(manifest, seconds=time.monotonic() - started, reference_rows_replaced=replaced)
 

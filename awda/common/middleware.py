@@ -3,10 +3,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.utils import translation
 
 from awda.common import request_context
+from awda.common.parsers import holds_nul, nul_message
 
 
 class RequestContextMiddleware:
@@ -78,3 +79,23 @@ class ContentSecurityPolicyMiddleware:
             "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
         )
         return response
+
+
+class RefuseNulMiddleware:
+    """Refuses (400) a request whose query string or posted form holds a NUL character,
+    before a view passes it to the database (PostgreSQL refuses NUL in text: a server
+    error). The API's bodies are checked by its parsers (awda.common.parsers)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        posted = request.method == "POST" and request.content_type in (
+            "application/x-www-form-urlencoded",
+            "multipart/form-data",
+        )
+        if holds_nul(request.GET) or (posted and holds_nul(request.POST)):
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": nul_message()}, status=400)
+            return HttpResponseBadRequest(nul_message())
+        return self.get_response(request)

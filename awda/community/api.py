@@ -19,11 +19,14 @@ from awda.accounts.models import User
 from awda.accounts.permissions import SeesPersonalData
 from awda.audit.models import Action
 from awda.audit.services import audit_record
+from awda.common.numbers import whole_number
 from awda.community import selectors
 from awda.community.models import CommunityActor, Sponsorship
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
+# JSON only: no `.json` twins of the URLs (DRF's format suffixes; actions refused them).
+router.include_format_suffixes = False
 
 
 class _ReadOnly(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -107,13 +110,9 @@ class CommunityActorViewSet(_ReadOnly):
     def get_queryset(self) -> QuerySet[CommunityActor]:
         params = self.request.query_params
 
-        def number(name: str) -> int | None:
-            value = params.get(name, "")
-            return int(value) if value.isdigit() else None
-
         filters = selectors.ActorFilters(
-            governorate=number("governorate"),
-            place=number("place"),
+            governorate=whole_number(params.get("governorate")),
+            place=whole_number(params.get("place")),
             kind=params.get("kind", "")[:20],
         )
         return selectors.actors_for_user(self._user(), filters)
@@ -127,6 +126,10 @@ class SponsorshipSerializer(serializers.ModelSerializer):
     sponsor = serializers.IntegerField(source="sponsor_id")
     sponsor_name = serializers.CharField(source="sponsor.name")
     sponsor_kind = serializers.CharField(source="sponsor.kind")
+    # blank until withdrawn (as a read-only model field it lost allow_blank in the schema)
+    withdrawal_reason = serializers.ChoiceField(
+        choices=Sponsorship.WithdrawalReason.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = Sponsorship
@@ -161,9 +164,9 @@ class SponsorshipViewSet(_ReadOnly):
 
     def get_queryset(self) -> QuerySet[Sponsorship]:
         queryset = selectors.sponsorships_visible_to(self._user())
-        household = self.request.query_params.get("household", "")
-        if household.isdigit():
-            queryset = queryset.filter(household_id=int(household))
+        household = whole_number(self.request.query_params.get("household"))
+        if household is not None:
+            queryset = queryset.filter(household_id=household)
         return queryset
 
     def get_object(self) -> Sponsorship:

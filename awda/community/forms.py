@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from awda.common.forms import StyledForm
+from awda.common.numbers import whole_number
 from awda.community.models import AcceptanceActivity, CommunityActor, PlaceAcceptance, Sponsorship
 from awda.community.services import NOTE_LIMIT, TEXT_LIMIT, ActorData
 from awda.places.models import Place
@@ -232,4 +233,4 @@ def parse_date(value: str | None) -> datetime.date | None:
 
 
 def parse_int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    return whole_number(value)

@@ -89,7 +89,8 @@ class Sponsorship(models.Model):
     withdrawal_reason = models.CharField(
         _("reason for withdrawal"), max_length=20, choices=WithdrawalReason.choices, blank=True
     )
-    note = models.TextField(_("note"), blank=True)
+    # why a sponsor withdrew (community pressure, threats…): encrypted
+    note = EncryptedTextField(_("note"), blank=True)
     version = models.PositiveIntegerField(default=1)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -143,7 +144,8 @@ class AcceptanceActivity(models.Model):
     held_on = models.DateField(_("date"))
     participant_roles = models.JSONField(_("participants"), default=list)
     participants = models.PositiveIntegerField(_("number of participants"), default=0)
-    outcome = models.TextField(_("outcome"), blank=True)
+    # what leaders and residents said of the returnees: encrypted
+    outcome = EncryptedTextField(_("outcome"), blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -175,7 +177,7 @@ class PlaceAcceptance(models.Model):
     )
     status = models.CharField(_("acceptance"), max_length=20, choices=Status.choices)
     assessed_on = models.DateField(_("assessed on"), default=timezone.localdate)
-    note = models.TextField(_("note"), blank=True)
+    note = EncryptedTextField(_("note"), blank=True)  # who opposes, and why: encrypted
     activity = models.ForeignKey(
         AcceptanceActivity,
         verbose_name=_("after the activity"),

@@ -17,6 +17,7 @@ from rest_framework.routers import DefaultRouter
 
 from awda.accounts.models import Organisation, User
 from awda.accounts.roles import Can
+from awda.common.numbers import whole_number
 from awda.consent import selectors, services
 from awda.consent.models import Consent, LegalBasis, Purpose
 from awda.registry.models import Person
@@ -92,9 +93,9 @@ class ConsentViewSet(
 
     def get_queryset(self) -> QuerySet[Consent]:
         queryset = selectors.consents_visible_to(_user(self.request))
-        person = self.request.query_params.get("person", "")
-        if person.isdigit():
-            queryset = queryset.filter(person_id=int(person))
+        person = whole_number(self.request.query_params.get("person"))
+        if person is not None:
+            queryset = queryset.filter(person_id=person)
         return queryset.order_by("-created_at", "-id")
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -136,4 +137,6 @@ class ConsentViewSet(
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
+# JSON only: no `.json` twins of the URLs (DRF's format suffixes; actions refused them).
+router.include_format_suffixes = False
 router.register("consents", ConsentViewSet, basename="consent")

@@ -88,13 +88,15 @@ def load_tracing(
     for son in sons[:5]:
         _consent(son, worker_b)
 
-    def ask(mother: Person, son: Person, *, father: bool = True) -> TracingRequest:
+    def ask(
+        mother: Person, son: Person, *, father: bool = True, relationship: str = "child"
+    ) -> TracingRequest:
         _consent(mother, worker_a)
         born = son.date_of_birth
         return services.request_create(
             by=worker_a,
             requester=mother,
-            relationship="child",
+            relationship=relationship,
             sought=services.Sought(
                 sex="M",
                 first_name=son.first_name_ar,
@@ -129,8 +131,9 @@ def load_tracing(
     found = candidate(second, sons[1])
     if found is not None:
         services.contact_request_send(by=worker_a, candidate=found)
-    # 3. Suggestions only: described by first and family name, so namesakes come too.
-    ask(mothers[2], sons[2], father=False)
+    # 3. Suggestions only: a relative described by first and family name (nothing to
+    # infer from the requester's own names), so namesakes come too.
+    ask(mothers[2], sons[2], father=False, relationship="other")
     # 4. Not the person.
     fourth = ask(mothers[3], sons[3])
     found = candidate(fourth, sons[3])
@@ -138,9 +141,10 @@ def load_tracing(
         contact = services.contact_request_send(by=worker_a, candidate=found)
         services.contact_request_answer(by=worker_b, contact=contact, answer="not_the_person")
     # 5. Two families looking for each other: B's young man asks for his mother too.
-    mother, son = mothers[4], sons[4]
-    ask(mother, son)
+    adults = [p for p in sons[4:] if not is_child(p)]
+    mother, son = mothers[4], (adults[0] if adults else sons[4])
     _consent(son, worker_b)
+    ask(mother, son)
     if not is_child(son) and mother.date_of_birth is not None:
         services.request_create(
             by=worker_b,

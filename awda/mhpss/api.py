@@ -15,6 +15,7 @@ from awda.accounts.models import User
 from awda.accounts.roles import Can
 from awda.audit.models import Action
 from awda.audit.services import audit_record
+from awda.common.numbers import whole_number
 from awda.mhpss import selectors, services
 from awda.mhpss.instruments import INSTRUMENTS
 from awda.mhpss.models import Screening
@@ -79,9 +80,9 @@ class ScreeningViewSet(
 
     def get_queryset(self) -> QuerySet[Screening]:
         queryset = selectors.screenings_visible_to(self._user())
-        person = self.request.query_params.get("person", "")
-        if person.isdigit():
-            queryset = queryset.filter(person_id=int(person))
+        person = whole_number(self.request.query_params.get("person"))
+        if person is not None:
+            queryset = queryset.filter(person_id=person)
         return queryset
 
     def get_object(self) -> Screening:

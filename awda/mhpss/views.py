@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from awda.accounts.roles import Can
 from awda.cases.selectors import caseload_for_user, follow_ups_due
+from awda.common.numbers import whole_number
 from awda.common.views import acting_user, requires
 from awda.mhpss import selectors, services
 from awda.mhpss.instruments import BAND_TEXT, FLAG_TEXT, INSTRUMENTS
@@ -27,9 +28,10 @@ def _date(value: str | None) -> datetime.date | None:
 
 
 def _minutes(value: str | None) -> int:
-    if not value or not value.isdigit() or not 1 <= int(value) <= 600:
+    minutes = whole_number(value)
+    if minutes is None or not 1 <= minutes <= 600:
         raise ValidationError(_("Give the length of the session in minutes (1 to 600)."))
-    return int(value)
+    return minutes
 
 
 @requires(Can.VIEW_MHPSS)

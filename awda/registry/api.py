@@ -15,6 +15,8 @@ from rest_framework.response import Response
 
 from awda.accounts.models import User
 from awda.accounts.roles import Can
+from awda.common.api import ConflictSerializer, conflict_response
+from awda.common.numbers import whole_number
 from awda.places.models import Place
 from awda.registry import selectors, services, validation
 from awda.registry.models import CivilDocument, Household, Person, SpecificNeed
@@ -222,7 +224,30 @@ def _user(request: Request) -> User:
 
 
 def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    return whole_number(value)
+
+
+def _yours(serializer: serializers.Serializer, data: Any) -> dict[str, Any]:
+    """The writable fields the client sent, as sent (nothing else is echoed back)."""
+    yours: dict[str, Any] = {}
+    for name, field in serializer.fields.items():
+        if field.read_only or name not in data:
+            continue
+        many = isinstance(field, serializers.ListField | serializers.ManyRelatedField)
+        yours[name] = data.getlist(name) if many and hasattr(data, "getlist") else data[name]
+    return yours
+
+
+def _updates(serializer: type[serializers.Serializer]) -> dict[str, Any]:
+    """The schema of PUT and PATCH: `version` is required, and a stale one answers 409
+    with both versions."""
+    described = extend_schema(
+        description="Send the `version` you read. If someone else saved the record since, "
+        "the answer is 409 with the record as it is now (`current`) and the fields you "
+        "sent (`yours`): reconcile them and send again with the current version.",
+        responses={200: serializer, 409: ConflictSerializer},
+    )
+    return {"update": described, "partial_update": described}
 
 
 @extend_schema_view(
@@ -237,7 +262,8 @@ def _int(value: str | None) -> int | None:
             OpenApiParameter("status", OpenApiTypes.STR),
             OpenApiParameter("search", OpenApiTypes.STR, description="reference number or name"),
         ]
-    )
+    ),
+    **_updates(HouseholdSerializer),
 )
 class HouseholdViewSet(
     _AuditedListMixin,
@@ -309,9 +335,19 @@ class HouseholdViewSet(
             raise serializers.ValidationError(
                 {"members": ["Change members through /api/v1/persons/."]}
             )
-        updated = services.household_update(
-            by=user, household=household, expected_version=version, data=serializer.household_data()
-        )
+        try:
+            updated = services.household_update(
+                by=user,
+                household=household,
+                expected_version=version,
+                data=serializer.household_data(),
+            )
+        except services.EditConflict:
+            # A view of the record as it is now: recorded like any other.
+            current = selectors.household_get_for_user(user, household.pk)
+            return conflict_response(
+                current=self.get_serializer(current).data, yours=_yours(serializer, request.data)
+            )
         return Response(self.get_serializer(updated).data)
 
 
@@ -325,7 +361,8 @@ class HouseholdViewSet(
                 description="names in Arabic or Latin script, any spelling; results best first",
             ),
         ]
-    )
+    ),
+    **_updates(PersonSerializer),
 )
 class PersonViewSet(
     _AuditedListMixin,
@@ -379,7 +416,13 @@ class PersonViewSet(
             raise serializers.ValidationError(
                 {"household": ["Move people between households with the pages (move)."]}
             )
-        updated = services.person_update(
-            by=user, person=person, expected_version=version, data=serializer.person_data()
-        )
+        try:
+            updated = services.person_update(
+                by=user, person=person, expected_version=version, data=serializer.person_data()
+            )
+        except services.EditConflict:
+            current = selectors.person_get_for_user(user, person.pk)
+            return conflict_response(
+                current=self.get_serializer(current).data, yours=_yours(serializer, request.data)
+            )
         return Response(self.get_serializer(updated).data)

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from awda.common.forms import StyledForm, style_fields
+from awda.common.numbers import whole_number
 from awda.places.models import Place
 from awda.registry import validation
 from awda.registry.countries import NATIONALITIES
@@ -34,7 +35,7 @@ def _grouped(queryset: QuerySet[Place]) -> list[tuple[str, list[tuple[int, str]]
 
 
 def subdistricts_of(governorate_id: int | str | None) -> QuerySet[Place]:
-    if not governorate_id or not str(governorate_id).isdigit():
+    if not governorate_id or whole_number(governorate_id) is None:
         return Place.objects.none()
     return Place.objects.filter(
         governorate_id=int(governorate_id), kind=Place.Kind.SUBDISTRICT
@@ -237,7 +238,10 @@ class PersonForm(StyledForm):
         elif person.date_of_birth is not None and person.dob_precision == Person.DobPrecision.YEAR:
             initial["birth_year"] = person.date_of_birth.year
         elif person.date_of_birth is not None:
-            initial["age"] = person.age_on(timezone.localdate())
+            # An age is stored as 1 July of the year it points to; this year's distance to
+            # that year gives the same date back when the form is saved unchanged (the age
+            # on the day would move it a year on before July).
+            initial["age"] = timezone.localdate().year - person.date_of_birth.year
         initial["needs"] = [n.code for n in person.needs.all()]
         for document in person.documents.all():
             initial[f"doc_{document.kind}"] = document.status

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -266,10 +267,19 @@ def _save_household(household: Household) -> None:
 
 
 def _locked(model: type[Household] | type[Person], pk: int, expected_version: int) -> Any:
-    current = model.objects.select_for_update().get(pk=pk)
-    if current.version != expected_version:
+    """The record as saved now, held for this transaction, if it is still at the version
+    the editor read; otherwise EditConflict.
+
+    The check and the lock are one statement, `UPDATE ... SET version = version WHERE
+    id = %s AND version = %s`: reading the version and comparing it in Python lets two
+    editors both pass where SELECT ... FOR UPDATE locks nothing (SQLite). On PostgreSQL
+    the UPDATE locks the row, and a concurrent editor's UPDATE waits for the commit, then
+    finds the version moved on and matches no row; on SQLite it takes the write lock.
+    The caller raises the version when it changes something."""
+    claimed = model.objects.filter(pk=pk, version=expected_version).update(version=F("version"))
+    if not claimed:
         raise EditConflict
-    return current
+    return model.objects.get(pk=pk)
 
 
 def household_update(
@@ -359,14 +369,32 @@ def member_add(
     return person
 
 
-def member_leave(*, by: User, person: Person, reason: str, on: datetime.date | None = None) -> None:
-    """A person leaves their household; the membership is kept as history."""
+def _person_now(pk: int, expected_version: int | None) -> Person:
+    """The person as saved now, locked; still at the version the page showed, if it
+    names one."""
+    if expected_version is not None:
+        locked: Person = _locked(Person, pk, expected_version)
+        return locked
+    return Person.objects.select_for_update().get(pk=pk)
+
+
+def member_leave(
+    *,
+    by: User,
+    person: Person,
+    reason: str,
+    on: datetime.date | None = None,
+    expected_version: int | None = None,
+) -> None:
+    """A person leaves their household; the membership is kept as history. A page names
+    the version it showed: if someone else changed the person since (moved them, say),
+    the step is refused (EditConflict)."""
     _require(by, Can.EDIT_REGISTRY)
     if reason not in Membership.EndReason.values or reason == Membership.EndReason.MOVED:
         raise ValidationError({"reason": [_("Choose why the person leaves.")]})
     on = on or timezone.localdate()
     with transaction.atomic():
-        current = Person.objects.select_for_update().get(pk=person.pk)
+        current = _person_now(person.pk, expected_version)
         if current.household_id is None:
             raise ValidationError({"household": [_("This person is not in a household.")]})
         if (
@@ -393,9 +421,16 @@ def member_leave(*, by: User, person: Person, reason: str, on: datetime.date | N
 
 
 def member_move(
-    *, by: User, person: Person, to: Household, relationship: str, on: datetime.date | None = None
+    *,
+    by: User,
+    person: Person,
+    to: Household,
+    relationship: str,
+    on: datetime.date | None = None,
+    expected_version: int | None = None,
 ) -> None:
-    """A person moves to another household of the same organisation."""
+    """A person moves to another household of the same organisation (refused as
+    EditConflict if the person changed since the version the page showed)."""
     _require(by, Can.EDIT_REGISTRY)
     if to.organisation_id != person.organisation_id:
         raise ValidationError(
@@ -412,7 +447,7 @@ def member_move(
         raise ValidationError({"relationship": [_("Choose the relationship to the head.")]})
     on = on or timezone.localdate()
     with transaction.atomic():
-        current = Person.objects.select_for_update().get(pk=person.pk)
+        current = _person_now(person.pk, expected_version)
         if current.household_id == to.pk:
             raise ValidationError({"household": [_("The person is already in this household.")]})
         if (

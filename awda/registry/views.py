@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.forms import BaseForm
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -16,10 +16,11 @@ from awda.audit.presentation import readable_changes
 from awda.audit.selectors import audit_history_for
 from awda.audit.services import object_type_of
 from awda.cases.selectors import referrals_for_user
+from awda.common.numbers import whole_number
 from awda.common.views import acting_user, paginate, requires
 from awda.identity.selectors import merges_of, person_search_for_user
 from awda.places.models import Place
-from awda.registry import selectors, services
+from awda.registry import conflicts, selectors, services
 from awda.registry.countries import NATIONALITIES
 from awda.registry.forms import (
     HouseholdForm,
@@ -41,26 +42,74 @@ def _form_errors_from(error: ValidationError, form: BaseForm) -> None:
             form.add_error(field if field in form.fields else None, message)
 
 
-def _save_edit(
-    form: BaseForm, version: VersionForm, save: Callable[[int], object], conflict: str
-) -> bool:
-    """Run `save(expected_version)` for a valid form; an edit conflict or a domain error
-    goes onto the form instead."""
+SAVED, CONFLICT, REFUSED = "saved", "conflict", "refused"
+
+
+def _save_edit(form: BaseForm, version: VersionForm, save: Callable[[int], object]) -> str:
+    """Run `save(expected_version)` for a valid form: SAVED, CONFLICT when someone else
+    saved the record meanwhile, or REFUSED with the errors on the form."""
     if not (form.is_valid() and version.is_valid()):
-        return False
+        return REFUSED
     try:
         save(version.cleaned_data["version"])
     except services.EditConflict:
-        form.add_error(None, conflict)
+        return CONFLICT
     except ValidationError as error:
         _form_errors_from(error, form)
+        return REFUSED
+    return SAVED
+
+
+def _edit(
+    request: HttpRequest,
+    *,
+    record: Household | Person,
+    make_form: Callable[[QueryDict], BaseForm],
+    read: Callable[[], Household | Person],
+    saved_of: Callable[[Any], dict[str, conflicts.Saved]],
+    changed: Callable[[BaseForm, Any], list[str]],
+    save: Callable[[BaseForm, int], object],
+    conflict_message: str,
+) -> tuple[BaseForm | None, VersionForm, list[conflicts.Difference]]:
+    """The POST half of an edit page, with reconciliation: (None, ...) once saved; else
+    the form to show again, the version form, and the fields to reconcile.
+
+    A save refused as stale keeps the editor's values, marks each field whose saved value
+    differs, and carries the current version, so that the next submit, with a choice made
+    for every marked field, saves deliberately."""
+    saved = saved_of(record)
+    resolution = conflicts.resolve(request.POST, saved)
+    form = make_form(resolution.data)
+    version = VersionForm(resolution.data)
+    if resolution.undecided:
+        form.is_valid()
+        form.add_error(
+            None, _("For each value marked below, keep yours or take the one saved meanwhile.")
+        )
+        outcome = REFUSED
     else:
-        return True
-    return False
+        outcome = _save_edit(form, version, lambda expected: save(form, expected))
+    if outcome == SAVED:
+        return None, version, []
+    if outcome == CONFLICT:
+        record = read()
+        saved = saved_of(record)
+        keys = changed(form, record)
+        found = conflicts.differences(keys, saved, resolution.data)
+        version = VersionForm(initial={"version": record.version})
+        form.add_error(None, conflict_message)
+        if not found:
+            form.add_error(
+                None, _("What was saved meanwhile does not differ from your values: save again.")
+            )
+    else:
+        found = conflicts.differences(resolution.marked, saved, request.POST, resolution.choices)
+    conflicts.mark(form, found)
+    return form, version, found
 
 
 def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    return whole_number(value)
 
 
 @requires(Can.VIEW_PERSONAL_DATA)
@@ -181,30 +230,46 @@ def member_row(request: HttpRequest) -> HttpResponse:
 def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
     user = acting_user(request)
     household = selectors.household_get_for_user(user, pk, write=True)
+    found: list[conflicts.Difference] = []
     if request.method == "POST":
-        form = HouseholdForm(request.POST)
-        version = VersionForm(request.POST)
-        saved = _save_edit(
-            form,
-            version,
-            lambda expected: services.household_update(
-                by=user, household=household, expected_version=expected, data=form.to_data()
+        posted, version, found = _edit(
+            request,
+            record=household,
+            make_form=HouseholdForm,
+            read=lambda: selectors.household_get_for_user(user, pk, write=True),
+            saved_of=conflicts.household_saved,
+            changed=lambda form, record: conflicts.household_changed(
+                cast(HouseholdForm, form).to_data(), record
             ),
-            _(
-                "Someone else changed this household while you were editing. "
-                "Reload the page and make your change again."
+            save=lambda form, expected: services.household_update(
+                by=user,
+                household=household,
+                expected_version=expected,
+                data=cast(HouseholdForm, form).to_data(),
+            ),
+            conflict_message=_(
+                "Someone else saved this household while you were editing. Your values are "
+                "kept; beside each one that differs, the value saved meanwhile is shown: keep "
+                "yours or take it, then save again."
             ),
         )
-        if saved:
+        if posted is None:
             messages.success(request, _("Household saved."))
             return redirect("registry:household_detail", pk=household.pk)
+        form = cast(HouseholdForm, posted)
     else:
         form = HouseholdForm(initial=HouseholdForm.initial_for(household))
         version = VersionForm(initial={"version": household.version})
     return render(
         request,
         "registry/household_form.html",
-        {"form": form, "version_form": version, "household": household},
+        {
+            "form": form,
+            "version_form": version,
+            "household": household,
+            "differences": found,
+            "marked": ",".join(d.key for d in found),
+        },
     )
 
 
@@ -251,33 +316,62 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     user = acting_user(request)
     person = selectors.person_get_for_user(user, pk, write=True)
+    in_household = person.household_id is not None
+    found: list[conflicts.Difference] = []
     if request.method == "POST":
-        form = PersonForm(request.POST, require_relationship=person.household_id is not None)
-        version = VersionForm(request.POST)
-        saved = _save_edit(
-            form,
-            version,
-            lambda expected: services.person_update(
-                by=user, person=person, expected_version=expected, data=form.to_data()
+        posted, version, found = _edit(
+            request,
+            record=person,
+            make_form=lambda data: PersonForm(data, require_relationship=in_household),
+            read=lambda: selectors.person_get_for_user(user, pk, write=True),
+            saved_of=conflicts.person_saved,
+            changed=lambda form, record: conflicts.person_changed(
+                cast(PersonForm, form).to_data(), record
             ),
-            _(
-                "Someone else changed this person while you were editing. "
-                "Reload the page and make your change again."
+            save=lambda form, expected: services.person_update(
+                by=user,
+                person=person,
+                expected_version=expected,
+                data=cast(PersonForm, form).to_data(),
+            ),
+            conflict_message=_(
+                "Someone else saved this person while you were editing. Your values are "
+                "kept; beside each one that differs, the value saved meanwhile is shown: keep "
+                "yours or take it, then save again."
             ),
         )
-        if saved:
+        if posted is None:
             messages.success(request, _("Changes saved."))
             return redirect("registry:person_detail", pk=person.pk)
+        form = cast(PersonForm, posted)
     else:
-        form = PersonForm(
-            initial=PersonForm.initial_for(person),
-            require_relationship=person.household_id is not None,
-        )
+        form = PersonForm(initial=PersonForm.initial_for(person), require_relationship=in_household)
         version = VersionForm(initial={"version": person.version})
     return render(
         request,
         "registry/person_form.html",
-        {"form": form, "version_form": version, "person": person},
+        {
+            "form": form,
+            "version_form": version,
+            "person": person,
+            "differences": found,
+            "marked": ",".join(d.key for d in found),
+            "open_details": any(d.key in conflicts.PERSON_FOLDED for d in found),
+        },
+    )
+
+
+def _changed_meanwhile(form: BaseForm, person: Person) -> None:
+    """A leave or move refused because the person changed since the page was opened: say
+    where the person is now; the page carries the new version for a deliberate retry."""
+    household = person.household.reference if person.household else _("no household")
+    form.add_error(
+        None,
+        _(
+            "Someone else changed this person while you were working: nothing was saved. "
+            "The person is now in: %(household)s. Check, then save again if it still applies."
+        )
+        % {"household": household},
     )
 
 
@@ -294,7 +388,11 @@ def person_leave(request: HttpRequest, pk: int) -> HttpResponse:
                 person=person,
                 reason=form.cleaned_data["reason"],
                 on=form.cleaned_data["on"],
+                expected_version=_int(request.POST.get("version")),
             )
+        except services.EditConflict:
+            person = selectors.person_get_for_user(user, pk, write=True)
+            _changed_meanwhile(form, person)
         except ValidationError as error:
             _form_errors_from(error, form)
         else:
@@ -332,7 +430,11 @@ def person_move(request: HttpRequest, pk: int) -> HttpResponse:
                     to=target,
                     relationship=form.cleaned_data["relationship"],
                     on=form.cleaned_data["on"],
+                    expected_version=_int(request.POST.get("version")),
                 )
+            except services.EditConflict:
+                person = selectors.person_get_for_user(user, pk, write=True)
+                _changed_meanwhile(form, person)
             except ValidationError as error:
                 _form_errors_from(error, form)
             else:

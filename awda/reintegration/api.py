@@ -24,11 +24,14 @@ from awda.accounts.models import User
 from awda.accounts.roles import Can
 from awda.audit.models import Action
 from awda.audit.services import audit_record
+from awda.common.numbers import whole_number
 from awda.reintegration import selectors, services
 from awda.reintegration.models import FollowUp, Survey
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
+# JSON only: no `.json` twins of the URLs (DRF's format suffixes; actions refused them).
+router.include_format_suffixes = False
 
 
 class SeesReintegration(BasePermission):
@@ -86,9 +89,10 @@ class FollowUpViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         )
         household = self.request.query_params.get("household", "")
         if household:
-            if not household.isdigit():
+            household_id = whole_number(household)
+            if household_id is None:
                 raise ValidationError({"household": [_("Give a household id.")]})
-            queryset = queryset.filter(household_id=int(household))
+            queryset = queryset.filter(household_id=household_id)
         status = self.request.query_params.get("status", "")
         if status:
             if status not in FollowUp.Status.values:
@@ -140,6 +144,11 @@ class SurveySerializer(serializers.ModelSerializer):
     conducted_by: serializers.SlugRelatedField = serializers.SlugRelatedField(
         slug_field="username", read_only=True
     )
+    # stored encrypted (as JSON): numbers from 0 to 1 to the API, as before
+    economic = serializers.FloatField(read_only=True, allow_null=True)
+    social = serializers.FloatField(read_only=True, allow_null=True)
+    psychosocial = serializers.FloatField(read_only=True, allow_null=True)
+    composite = serializers.FloatField(read_only=True, allow_null=True)
 
     class Meta:
         model = Survey
@@ -203,9 +212,10 @@ class SurveyViewSet(
         queryset = selectors.surveys_visible_to(_user(self.request))
         household = self.request.query_params.get("household", "")
         if household:
-            if not household.isdigit():
+            household_id = whole_number(household)
+            if household_id is None:
                 raise ValidationError({"household": [_("Give a household id.")]})
-            queryset = queryset.filter(household_id=int(household))
+            queryset = queryset.filter(household_id=household_id)
         return queryset
 
     def get_object(self) -> Survey:

@@ -10,6 +10,7 @@ from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from awda.accounts.models import Organisation
+from awda.common.fields import EncryptedJSONField, EncryptedTextField
 from awda.registry.models import Household
 
 
@@ -74,7 +75,8 @@ class FollowUp(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.DUE
     )
-    note = models.TextField(_("note"), blank=True)
+    # why a follow-up was missed: often where the family went or what happened to it
+    note = EncryptedTextField(_("note"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -93,7 +95,14 @@ class FollowUp(models.Model):
 class Survey(models.Model):
     """One administration of a reintegration survey to a household, with its scores as
     computed then (0 to 1 per dimension, and the weighted composite). Answers to the
-    psychosocial questions are sensitive: see selectors for who may read them."""
+    psychosocial questions are sensitive: see selectors for who may read them.
+
+    The answers and all four scores are encrypted at rest. The psychosocial score says as
+    much about a family's distress as the answers behind it, and the composite is the
+    dimensions' weighted mean, so with the economic and social scores and the
+    instrument's weights it gives the psychosocial one back: none of the four can stay
+    in the clear alone. Nothing sorts, filters or sums them in SQL; the outcomes per
+    place decrypt each household's latest survey only and average in Python."""
 
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     household = models.ForeignKey(
@@ -103,11 +112,12 @@ class Survey(models.Model):
         FollowUp, on_delete=models.PROTECT, null=True, blank=True, related_name="survey"
     )
     instrument = models.ForeignKey(SurveyInstrument, on_delete=models.PROTECT, related_name="+")
-    answers = models.JSONField()
-    economic = models.FloatField(null=True)
-    social = models.FloatField(null=True)
-    psychosocial = models.FloatField(null=True)
-    composite = models.FloatField(null=True)
+    answers = EncryptedJSONField()
+    # each a number from 0 to 1, or None when no question of the dimension was answered
+    economic = EncryptedJSONField(null=True)
+    social = EncryptedJSONField(null=True)
+    psychosocial = EncryptedJSONField(null=True)
+    composite = EncryptedJSONField(null=True)
     conducted_on = models.DateField(_("date"))
     conducted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

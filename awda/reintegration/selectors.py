@@ -11,7 +11,7 @@ import datetime
 from dataclasses import dataclass, field
 from statistics import fmean
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
@@ -247,7 +247,11 @@ def place_outcomes(user: User, today: datetime.date | None = None) -> PlaceOutco
     """For the user's organisation, by governorate and by sub-district of the place each
     household arrived home to: households home; follow-ups due so far (due date passed,
     or done early; cancelled ones left out) and done; and the means of each household's
-    latest scores. Three queries whatever the number of households."""
+    latest scores. Three queries whatever the number of households.
+
+    The scores are encrypted (see Survey), so the database cannot average them: the third
+    query picks each household's latest survey by its clear columns (date, then id) and
+    returns only those rows, whose scores are decrypted and averaged here."""
     today = today or timezone.localdate()
     organisation = _organisation(user)
     empty = PlaceOutcomes([], [], PlaceOutcome(None))
@@ -268,13 +272,17 @@ def place_outcomes(user: User, today: datetime.date | None = None) -> PlaceOutco
             done=Count("id", filter=Q(status=FollowUp.Status.DONE)),
         )
     }
-    latest: dict[int, dict[str, float | None]] = {}
-    for row in (
-        Survey.objects.filter(household__organisation_id=organisation)
-        .order_by("household_id", "-conducted_on", "-id")
-        .values("household_id", *SCORES)
-    ):
-        latest.setdefault(row["household_id"], row)
+    newest = (
+        Survey.objects.filter(household_id=OuterRef("household_id"))
+        .order_by("-conducted_on", "-id")
+        .values("pk")[:1]
+    )
+    latest: dict[int, dict[str, float | None]] = {
+        row["household_id"]: row
+        for row in Survey.objects.filter(
+            household__organisation_id=organisation, pk=Subquery(newest)
+        ).values("household_id", *SCORES)
+    }
     governorates: dict[int | None, PlaceOutcome] = {}
     subdistricts: dict[int | None, PlaceOutcome] = {}
     total = PlaceOutcome(None)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from awda.accounts.roles import Can
+from awda.common.numbers import whole_number
 from awda.common.views import View, acting_user, requires
 from awda.reintegration import instruments, selectors, services
 from awda.reintegration.models import Dimension, FollowUp, SurveyInstrument
@@ -109,10 +110,10 @@ def household_reintegration(request: HttpRequest, pk: int) -> HttpResponse:
             raise PermissionDenied
         # The version the form was built from: if it went out of use meanwhile, the
         # service says so rather than scoring the answers with another version.
-        instrument_id = request.POST.get("instrument_id", "")
+        instrument_id = whole_number(request.POST.get("instrument_id"))
         instrument = (
-            SurveyInstrument.objects.filter(pk=int(instrument_id)).first()
-            if instrument_id.isdigit()
+            SurveyInstrument.objects.filter(pk=instrument_id).first()
+            if instrument_id is not None
             else None
         )
         if instrument is None:

@@ -29,6 +29,7 @@ from awda.accounts.roles import Can
 from awda.audit.models import Action
 from awda.audit.services import audit_record
 from awda.cases.models import Referral
+from awda.common.numbers import whole_number
 from awda.places.models import Place
 from awda.registry.models import Household, Person
 from awda.registry.selectors import household_get_for_user, households_visible_to
@@ -234,7 +235,11 @@ class MovementViewSet(
                 movement=movement,
                 household=household,
                 persons=persons,
-                escorts={int(k): v for k, v in data.get("escorts", {}).items() if str(k).isdigit()},
+                escorts={
+                    number: v
+                    for k, v in data.get("escorts", {}).items()
+                    if (number := whole_number(k)) is not None
+                },
                 confirm=data["confirm"],
             )
         except services.NeedsConfirmation as pending:
@@ -279,9 +284,10 @@ class MovementViewSet(
         data = serializer.validated_data
         outcomes = {}
         for key, value in data.get("outcomes", {}).items():
-            if not str(key).isdigit():
+            person = whole_number(key)
+            if person is None:
                 raise serializers.ValidationError({"outcomes": ["Use person ids as keys."]})
-            outcomes[int(key)] = value
+            outcomes[person] = value
         services.movement_arrive(
             by=user,
             movement=movement,
@@ -359,9 +365,9 @@ class IntentionViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, viewsets.
     def get_queryset(self) -> QuerySet[Intention]:
         visible = households_visible_to(_user(self.request))
         queryset = Intention.objects.filter(household__in=visible).select_related("destination")
-        household = self.request.query_params.get("household", "")
-        if household.isdigit():
-            queryset = queryset.filter(household_id=int(household))
+        household = whole_number(self.request.query_params.get("household"))
+        if household is not None:
+            queryset = queryset.filter(household_id=household)
         return queryset.order_by("-created_at", "-id")
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -444,12 +450,20 @@ def _own_household(user: User, pk: str | int) -> Household:
     return household
 
 
+@extend_schema(
+    parameters=[
+        OpenApiParameter(
+            "id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The household's id."
+        )
+    ]
+)
 class ReadinessViewSet(viewsets.ViewSet):
     """A household's readiness for its pathway: the checklist, item by item. Ticking a
     manual item needs PLAN_RETURNS; recording the authorities' decision (decision, date,
     reference — never reasons) needs MANAGE_MOVEMENTS."""
 
     permission_classes = [SeesPersonalData]
+    lookup_value_regex = r"\d+"
 
     @extend_schema(responses=ReadinessSerializer)
     def retrieve(self, request: Request, pk: str) -> Response:
@@ -545,6 +559,8 @@ def handover(request: Request) -> Response:
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
+# JSON only: no `.json` twins of the URLs (DRF's format suffixes; actions refused them).
+router.include_format_suffixes = False
 router.register("movements", MovementViewSet, basename="movement")
 router.register("intentions", IntentionViewSet, basename="intention")
 router.register("readiness", ReadinessViewSet, basename="readiness")

@@ -109,6 +109,7 @@ class ProgrammesForm(StyledForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
 class CloseForm(StyledForm):
@@ -215,3 +216,5 @@ class ChecklistItemForm(StyledForm):
     label_en = forms.CharField(label=_("Label in English"), max_length=200)
     position = forms.IntegerField(label=_("Position"), min_value=0, max_value=32000, initial=100)
     is_active = forms.BooleanField(label=_("In use"), required=False, initial=True)
+    # The version of the item shown for a change; 0 for an item being added.
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, initial=0, required=False)

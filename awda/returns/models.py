@@ -49,7 +49,8 @@ class Intention(models.Model):
     country = models.CharField(
         _("country of repatriation"), max_length=2, choices=NATIONALITIES, blank=True
     )
-    reasons = models.TextField(_("reasons"), blank=True)
+    # why the family wants to go, or to stay: fears, family ties, threats (encrypted)
+    reasons = EncryptedTextField(_("reasons"), blank=True)
     stated_on = models.DateField(_("stated on"), default=timezone.localdate)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -110,6 +111,9 @@ class ChecklistItem(models.Model):
     label_en = models.CharField(_("label in English"), max_length=200)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     is_active = models.BooleanField(_("in use"), default=True)
+    # Raised by every change: two administrators editing one item cannot overwrite each
+    # other (a change names the version it was made on).
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["pathway", "position", "id"]
@@ -134,7 +138,7 @@ class ChecklistTick(models.Model):
     item = models.ForeignKey(ChecklistItem, on_delete=models.PROTECT, related_name="+")
     done = models.BooleanField()
     on = models.DateField(default=timezone.localdate)
-    note = models.TextField(blank=True)
+    note = EncryptedTextField(blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -179,7 +183,7 @@ class ReadinessOverride(models.Model):
     not complete, with the reason; revoked by setting `revoked_at`."""
 
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
-    reason = models.TextField(_("reason"))
+    reason = EncryptedTextField(_("reason"))
     granted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -348,6 +352,7 @@ class CentreStay(models.Model):
     entered_on = models.DateField(_("entered on"))
     exited_on = models.DateField(_("left on"), null=True, blank=True)
     programmes = models.JSONField(_("programmes attended"), default=list, blank=True)
+    version = models.PositiveIntegerField(default=1)  # raised by every change of programmes
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

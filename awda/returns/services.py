@@ -324,8 +324,12 @@ def checklist_item_save(
     label_en: str,
     position: int,
     is_active: bool = True,
+    expected_version: int | None = None,
 ) -> ChecklistItem:
-    """Add or change an item of a pathway's checklist (administrators)."""
+    """Add or change an item of a pathway's checklist (administrators). A page names the
+    version it showed (`expected_version`; 0 for an item it adds, which must not exist
+    yet): a change made on an item someone else changed since is refused (EditConflict)
+    instead of overwriting theirs."""
     _require(by, Can.MANAGE_FORMS)
     errors: dict[str, list[str]] = {}
     if pathway not in Pathway.values or pathway == Pathway.STAYING:
@@ -340,17 +344,27 @@ def checklist_item_save(
         errors["label_en"] = [_("Give the label in English.")]
     _raise_if(errors)
     with transaction.atomic():
-        item, created = ChecklistItem.objects.update_or_create(
-            pathway=pathway,
-            code=code.lower(),
-            defaults={
-                "rule": rule,
-                "label_ar": label_ar.strip()[:200],
-                "label_en": label_en.strip()[:200],
-                "position": max(0, min(position, 32000)),
-                "is_active": is_active,
-            },
-        )
+        existing = ChecklistItem.objects.filter(pathway=pathway, code=code.lower())
+        if expected_version == 0 and existing.exists():
+            raise ValidationError(
+                {"code": [_("This pathway has an item with this code already: edit that one.")]}
+            )
+        if expected_version and not existing.filter(version=expected_version).update(
+            version=F("version")
+        ):
+            raise EditConflict
+        item = existing.select_for_update().first()
+        created = item is None
+        if item is None:
+            item = ChecklistItem(pathway=pathway, code=code.lower())
+        else:
+            item.version += 1
+        item.rule = rule
+        item.label_ar = label_ar.strip()[:200]
+        item.label_en = label_en.strip()[:200]
+        item.position = max(0, min(position, 32000))
+        item.is_active = is_active
+        item.save()
         audit_record(
             actor=by,
             action=Action.CREATE if created else Action.UPDATE,
@@ -508,6 +522,17 @@ def movement_create(
             },
         )
     return movement
+
+
+def _stay_claimed(pk: int, expected_version: int | None) -> CentreStay:
+    """The stay as saved now, held for the change, if it is still at the version the page
+    showed (the check is the UPDATE itself: see awda.registry.services._locked)."""
+    stays = CentreStay.objects.filter(pk=pk)
+    if expected_version is not None and not stays.filter(version=expected_version).update(
+        version=F("version")
+    ):
+        raise EditConflict
+    return stays.select_for_update().get()
 
 
 def _locked_movement(movement: Movement, expected_version: int | None = None) -> Movement:
@@ -1047,22 +1072,35 @@ def _homecoming(
     return homecoming
 
 
-def centre_stay_update(*, by: User, stay: CentreStay, programmes: Sequence[str]) -> CentreStay:
+def centre_stay_update(
+    *,
+    by: User,
+    stay: CentreStay,
+    programmes: Sequence[str],
+    expected_version: int | None = None,
+) -> CentreStay:
+    """The programmes the household attends in the centre. A page names the version it
+    showed (`expected_version`): if someone else changed the programmes since, the change
+    is refused (EditConflict) instead of undoing theirs."""
     _require(by, Can.MANAGE_MOVEMENTS)
     _require_owner(by, stay.household)
     unknown = set(programmes) - set(CentreStay.Programme.values)
     if unknown:
         raise ValidationError({"programmes": [_("Choose programmes from the list.")]})
     with transaction.atomic():
-        before = list(stay.programmes)
-        stay.programmes = sorted(set(programmes))
-        stay.save(update_fields=["programmes", "updated_at"])
-        audit_record(
-            actor=by,
-            action=Action.UPDATE,
-            obj=stay,
-            changes={"programmes": [before, stay.programmes]},
-        )
+        current = _stay_claimed(stay.pk, expected_version)
+        before = list(current.programmes)
+        current.programmes = sorted(set(programmes))
+        if current.programmes != before:
+            current.version += 1
+            current.save(update_fields=["programmes", "version", "updated_at"])
+            audit_record(
+                actor=by,
+                action=Action.UPDATE,
+                obj=current,
+                changes={"programmes": [before, current.programmes]},
+            )
+    stay.programmes, stay.version = current.programmes, current.version
     return stay
 
 

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from awda.accounts.models import User
 from awda.accounts.roles import Can
+from awda.common.numbers import whole_number
 from awda.common.views import acting_user, paginate, requires
 from awda.community.models import Sponsorship
 from awda.places.models import Place
@@ -54,7 +55,7 @@ def _conflict() -> str:
 
 
 def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    return whole_number(value)
 
 
 def _date(value: str | None) -> datetime.date | None:
@@ -180,7 +181,9 @@ def household_return(request: HttpRequest, pk: int) -> HttpResponse:
             "movements": list(movements.values()),
             "stays": stays,
             "open_stay": open_stay,
-            "programmes_form": ProgrammesForm(initial={"programmes": open_stay.programmes})
+            "programmes_form": ProgrammesForm(
+                initial={"programmes": open_stay.programmes, "version": open_stay.version}
+            )
             if open_stay and manage
             else None,
             "exit_form": CentreExitForm(initial={"exited_on": timezone.localdate()})
@@ -331,13 +334,25 @@ def stay_programmes(request: HttpRequest, pk: int) -> HttpResponse:
     stay = _open_stay(user, pk)
     form = ProgrammesForm(request.POST)
     if form.is_valid():
-        _attempt(
-            request,
-            lambda: services.centre_stay_update(
-                by=user, stay=stay, programmes=form.cleaned_data["programmes"]
-            ),
-            _("Programmes recorded."),
-        )
+        try:
+            services.centre_stay_update(
+                by=user,
+                stay=stay,
+                programmes=form.cleaned_data["programmes"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except EditConflict:
+            messages.error(
+                request,
+                _(
+                    "Someone else changed the programmes meanwhile: yours were not saved. "
+                    "They are shown as saved now; tick yours again."
+                ),
+            )
+        except ValidationError as error:
+            _flash_errors(request, error)
+        else:
+            messages.success(request, _("Programmes recorded."))
     else:
         messages.error(request, _("Choose programmes from the list."))
     return redirect("returns:household", pk=pk)
@@ -531,7 +546,7 @@ def movement_add(request: HttpRequest, pk: int) -> HttpResponse:
     without an adult) come back to the page for a decision before anything is written."""
     user = acting_user(request)
     movement = selectors.movement_get_for_user(user, pk, write=True)
-    chosen = [int(v) for v in request.POST.getlist("household") if v.isdigit()]
+    chosen = [n for n in map(whole_number, request.POST.getlist("household")) if n is not None]
     confirm = request.POST.get("confirm") == "1"
     if not chosen:
         messages.error(request, _("Choose at least one household."))
@@ -651,7 +666,7 @@ def movement_departure(request: HttpRequest, pk: int) -> HttpResponse:
     user = acting_user(request)
     movement = selectors.movement_get_for_user(user, pk, write=True)
     if request.method == "POST":
-        no_shows = [int(v) for v in request.POST.getlist("no_show") if v.isdigit()]
+        no_shows = [n for n in map(whole_number, request.POST.getlist("no_show")) if n is not None]
         departed_on = _date(request.POST.get("departed_on"))
         if departed_on is None:
             messages.error(request, _("Give the departure date."))
@@ -783,15 +798,30 @@ def checklists(request: HttpRequest) -> HttpResponse:
             "label_en": editing.label_en,
             "position": editing.position,
             "is_active": editing.is_active,
+            "version": editing.version,
         }
         if editing
         else {}
     )
     form = ChecklistItemForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        c = form.cleaned_data
+        c = dict(form.cleaned_data)
+        version = c.pop("version") or 0
+        # A change of code or pathway adds an item: it must not exist yet.
+        same = editing is not None and (editing.pathway, editing.code) == (
+            c["pathway"],
+            c["code"].lower(),
+        )
         try:
-            services.checklist_item_save(by=user, **c)
+            services.checklist_item_save(by=user, **c, expected_version=version if same else 0)
+        except EditConflict:
+            form.add_error(
+                None,
+                _(
+                    "Someone else saved this item meanwhile: yours was not saved. The list "
+                    "shows it as it is now; open it from there to make your change on it."
+                ),
+            )
         except ValidationError as error:
             for field, errors in error.message_dict.items():
                 for message in errors:

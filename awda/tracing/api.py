@@ -165,7 +165,8 @@ class TracingRequestViewSet(
         return Response(self.get_serializer(created).data, status=201)
 
     @extend_schema(responses=CandidateSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    # one list, not a page of results (as the schema said it was)
+    @action(detail=True, methods=["get"], pagination_class=None)
     def candidates(self, request: Request, pk: str) -> Response:
         user = _user(request)
         tracing = self.get_object()
@@ -244,5 +245,7 @@ class ContactRequestViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
+# JSON only: no `.json` twins of the URLs (DRF's format suffixes; actions refused them).
+router.include_format_suffixes = False
 router.register("tracing-requests", TracingRequestViewSet, basename="tracing-request")
 router.register("contact-requests", ContactRequestViewSet, basename="contact-request")

@@ -88,7 +88,9 @@ class TracingRequest(models.Model):
     )
     # The family's account: sensitive, encrypted, never searched, never shared.
     circumstances = EncryptedTextField(_("circumstances of the separation"), blank=True)
-    consent_override = models.TextField(
+    # Often says what happened to the requester (in hospital, detained…): encrypted. Only
+    # whether it is empty is ever asked of the database.
+    consent_override = EncryptedTextField(
         _("why a supervisor traces without the requester's consent"), blank=True
     )
     status = models.CharField(

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from awda.accounts.roles import Can
+from awda.common.numbers import whole_number
 from awda.common.views import acting_user, paginate, requires
 from awda.consent.models import Purpose
 from awda.consent.services import consent_in_force
@@ -142,7 +143,7 @@ def request_outcome(request: HttpRequest, pk: int) -> HttpResponse:
             by=user,
             request=tracing,
             outcome=request.POST.get("outcome", ""),
-            expected_version=int(version) if version.isdigit() else 0,
+            expected_version=whole_number(version) or 0,
         )
     except ValidationError as error:
         _messages_from(request, error)
@@ -228,9 +229,10 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def person_family(request: HttpRequest, pk: int) -> HttpResponse:
     user = acting_user(request)
     person = person_get_for_user(user, pk)
+    template = "tracing/_family.html" if request.GET.get("part") else "tracing/family.html"
     return render(
         request,
-        "tracing/family.html",
+        template,
         {
             "person": person,
             "relatives": selectors.family_of(user, person),

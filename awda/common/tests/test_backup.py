@@ -416,6 +416,8 @@ def test_backup_does_not_overwrite_a_file_unless_forced(tmp_path, settings):
     with pytest.raises(CommandError, match="exists; give --force"):
         run("backup", output=path)
     assert path.read_bytes() == b"yesterday's"
+    with pytest.raises(CommandError, match="is a folder"):
+        run("backup", output=tmp_path, force=True)
     run("backup", output=path, force=True)
     assert path.read_bytes().startswith(b"AWDA-BACKUP 1 ")
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".awda-backup-")] == []

@@ -49,3 +49,35 @@
     });
   });
 })();
+// Reconciling an edit refused as stale (awda/registry/conflicts.py): beside each field
+// whose saved value differs, "keep mine" and "take the saved value" are radio buttons
+// with data-awda-fill='{"input name": ["value", ...]}'; choosing one fills the inputs
+// with that value, so the form shows what the next save keeps. Without the script the
+// server applies the choice all the same.
+(function () {
+  "use strict";
+  function fill(input, wanted, label) {
+    if (input.type === "checkbox" || input.type === "radio") {
+      input.checked = wanted.indexOf(input.value) !== -1;
+      return;
+    }
+    var value = wanted.length ? wanted[0] : "";
+    if (input.tagName === "SELECT" && value !== "" &&
+        !Array.prototype.some.call(input.options, function (o) { return o.value === value; })) {
+      input.add(new Option(label || value, value));
+    }
+    input.value = value;
+  }
+  document.addEventListener("change", function (event) {
+    var radio = event.target;
+    if (!radio.matches || !radio.matches("input[type=radio][data-awda-fill]") ||
+        !radio.checked || !radio.form) { return; }
+    var values = JSON.parse(radio.getAttribute("data-awda-fill"));
+    var label = radio.getAttribute("data-awda-label");
+    Object.keys(values).forEach(function (name) {
+      Array.prototype.forEach.call(radio.form.elements, function (input) {
+        if (input.name === name) { fill(input, values[name], label); }
+      });
+    });
+  });
+})();

@@ -323,3 +323,15 @@ def test_household_members_on_different_movements_are_flagged(caseworker):
     page = logged_in(caseworker).get(f"/persons/{mother_.pk}/family/")
     relatives = page.context["relatives"]
     assert [(r.relation, r.movement) for r in relatives] == [("child", "CV-T")]
+
+
+@pytest.mark.django_db
+def test_the_person_page_loads_the_family_list(caseworker, mother, son, other_caseworker):
+    client = logged_in(caseworker)
+    page = client.get(f"/persons/{mother.pk}/").content.decode()
+    assert f"/persons/{mother.pk}/family/?part=1" in page
+    part = client.get(f"/persons/{mother.pk}/family/?part=1")
+    assert part.status_code == 200 and "<html" not in part.content.decode()
+    assert (
+        logged_in(other_caseworker).get(f"/persons/{mother.pk}/family/?part=1").status_code == 404
+    )

@@ -47,9 +47,10 @@ class Command(BaseCommand):
         else:
             self.stdout.write(
                 f"Restored the {made}: {summary.rows:,} rows in {len(summary.counts)} "
-                f"tables and {summary.files:,} attached files, in {summary.seconds:.1f} s. "
-                "Counts, the SHA-256 of every table and file, the encryption keys and the "
-                "audit chain were checked before committing."
+                f"tables and {summary.files:,} attached files, in {summary.seconds:.1f} s "
+                f"({summary.reference_rows_replaced:,} rows of this instance's reference data "
+                "replaced by the backup's). Counts, the SHA-256 of every table and file, the "
+                "encryption keys and the audit chain were checked before committing."
             )
         self.stdout.write(
             f"Audit trail: {summary.audit_entries:,} entries, last hash {summary.audit_head}"
