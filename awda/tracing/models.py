@@ -90,6 +90,11 @@ class TracingRequest(models.Model):
     circumstances = EncryptedTextField(_("circumstances of the separation"), blank=True)
     # Often says what happened to the requester (in hospital, detained…): encrypted. Only
     # whether it is empty is ever asked of the database.
+    # A photo the family gave, optional: encrypted at rest like every sensitive field (as
+    # base64 text, so that key rotation covers it), shown only to the organisations
+    # working on the request.
+    photo = EncryptedTextField(_("photo"), blank=True)
+    photo_type = models.CharField(max_length=20, blank=True)
     consent_override = EncryptedTextField(
         _("why a supervisor traces without the requester's consent"), blank=True
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from awda.accounts.models import Organisation, User
@@ -212,3 +212,24 @@ def family_of(user: User, person: Person) -> list[Relative]:
             )
         )
     return out
+
+
+def photo_request_for_user(user: User, pk: int | str) -> TracingRequest:
+    """The request whose photo the user may see: their organisation's, or one another
+    organisation asked them about."""
+    if not user.can(Can.TRACE) or user.organisation_id is None:
+        raise Http404
+    asked = ContactRequest.objects.filter(
+        to_organisation_id=user.organisation_id, candidate__request_id=OuterRef("pk")
+    )
+    found = (
+        TracingRequest.objects.filter(pk=pk)
+        .filter(Q(organisation_id=user.organisation_id) | Exists(asked))
+        .first()
+        if str(pk).isdigit()
+        else None
+    )
+    if found is None:
+        raise Http404
+    audit_record(actor=user, action=Action.VIEW, obj=found, details={"photo": True})
+    return found

@@ -168,6 +168,35 @@ def request_create(
     return request
 
 
+PHOTO_MAX_BYTES = 2 * 1024 * 1024
+PHOTO_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
+
+
+def request_photo_set(*, by: User, request: TracingRequest, content: bytes) -> TracingRequest:
+    """Keep a photo of the person sought (JPEG or PNG, checked by content, at most 2 MB),
+    encrypted; an empty `content` removes it."""
+    import base64
+
+    _owned(by, request)
+    kind = next((t for magic, t in PHOTO_TYPES.items() if content.startswith(magic)), "")
+    if content and not kind:
+        raise ValidationError({"photo": [_("Give a JPEG or PNG photo.")]})
+    if len(content) > PHOTO_MAX_BYTES:
+        raise ValidationError({"photo": [_("The photo is larger than 2 MB.")]})
+    with transaction.atomic():
+        request.photo = base64.b64encode(content).decode("ascii") if content else ""
+        request.photo_type = kind
+        request.version += 1
+        request.save(update_fields=["photo", "photo_type", "version", "updated_at"])
+        audit_record(
+            actor=by,
+            action=Action.UPDATE,
+            obj=request,
+            details={"photo": "set" if content else "removed"},
+        )
+    return request
+
+
 def _owned(by: User, request: TracingRequest) -> None:
     _require(by)
     if request.organisation_id != by.organisation_id:

@@ -9,6 +9,8 @@ urlpatterns = [
     path("tracing/<int:pk>/", views.request_detail, name="request_detail"),
     path("tracing/<int:pk>/search/", views.request_search, name="request_search"),
     path("tracing/<int:pk>/outcome/", views.request_outcome, name="request_outcome"),
+    path("tracing/<int:pk>/photo/", views.photo, name="photo"),
+    path("tracing/<int:pk>/photo/upload/", views.photo_upload, name="photo_upload"),
     path(
         "tracing/candidates/<int:pk>/<str:action>/",
         views.candidate_action,

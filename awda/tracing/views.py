@@ -239,3 +239,38 @@ def person_family(request: HttpRequest, pk: int) -> HttpResponse:
             "can_trace": user.can(Can.TRACE) and person.organisation_id == user.organisation_id,
         },
     )
+
+
+@require_POST
+@requires(Can.TRACE)
+def photo_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    user = acting_user(request)
+    tracing = selectors.request_get_for_user(user, pk)
+    upload = request.FILES.get("photo")
+    content = (
+        b""
+        if request.POST.get("remove")
+        else (upload.read(services.PHOTO_MAX_BYTES + 1) if upload else b"")
+    )
+    try:
+        services.request_photo_set(by=user, request=tracing, content=content)
+    except ValidationError as error:
+        _messages_from(request, error)
+    else:
+        messages.success(request, _("Photo saved.") if content else _("Photo removed."))
+    return redirect("tracing:request_detail", pk=tracing.pk)
+
+
+@requires(Can.TRACE)
+def photo(request: HttpRequest, pk: int) -> HttpResponse:
+    """The photo, to the organisation that opened the request, and to an organisation
+    asked to check with a person (it helps them recognise the relative)."""
+    import base64
+
+    user = acting_user(request)
+    tracing = selectors.photo_request_for_user(user, pk)
+    if not tracing.photo:
+        raise Http404
+    response = HttpResponse(base64.b64decode(tracing.photo), content_type=tracing.photo_type)
+    response["Cache-Control"] = "private, no-store"
+    return response

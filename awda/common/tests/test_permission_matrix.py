@@ -206,6 +206,9 @@ ROWS: dict[str, Row] = {
     "tracing:request_detail": Row(can(Can.TRACE), {"pk": "tracing_request"}),
     "tracing:request_search": Row(can(Can.TRACE), {"pk": "tracing_request"}),
     "tracing:request_outcome": Row(can(Can.TRACE), {"pk": "tracing_request"}),
+    # The world's request has no photo: a 404 for everyone, the other organisation included.
+    "tracing:photo": Row(nobody, {"pk": "tracing_request"}),
+    "tracing:photo_upload": Row(can(Can.TRACE), {"pk": "tracing_request"}),
     "tracing:candidate_action": Row(can(Can.TRACE), {"pk": "candidate", "action": Lit("dismiss")}),
     "tracing:contact_list": Row(can(Can.TRACE)),
     # The organisation asked (C) reads and answers a contact request.

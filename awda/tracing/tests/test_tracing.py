@@ -335,3 +335,44 @@ def test_the_person_page_loads_the_family_list(caseworker, mother, son, other_ca
     assert (
         logged_in(other_caseworker).get(f"/persons/{mother.pk}/family/?part=1").status_code == 404
     )
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+@pytest.mark.django_db
+def test_a_photo_is_kept_encrypted_and_shown_only_to_the_organisations_involved(
+    caseworker, other_caseworker, org_a, mother, son
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.db import connection
+
+    request = ask(caseworker, mother)
+    client = logged_in(caseworker)
+    bad = client.post(
+        f"/tracing/{request.pk}/photo/upload/",
+        {"photo": SimpleUploadedFile("x.gif", b"GIF89a...", content_type="image/gif")},
+    )
+    assert bad.status_code == 302
+    request.refresh_from_db()
+    assert request.photo == ""
+    client.post(
+        f"/tracing/{request.pk}/photo/upload/",
+        {"photo": SimpleUploadedFile("son.png", PNG, content_type="image/png")},
+    )
+    shown = client.get(f"/tracing/{request.pk}/photo/")
+    assert shown.status_code == 200 and shown.content == PNG
+    assert shown["Content-Type"] == "image/png"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT photo FROM tracing_tracingrequest WHERE id = %s", [request.pk])
+        assert cursor.fetchone()[0].startswith("gAAAAA")
+
+    # Organisation B sees it only once asked about the request.
+    b = logged_in(other_caseworker)
+    assert b.get(f"/tracing/{request.pk}/photo/").status_code == 404
+    services.contact_request_send(
+        by=caseworker, candidate=Candidate.objects.get(request=request, person=son)
+    )
+    assert b.get(f"/tracing/{request.pk}/photo/").content == PNG
+    outsider = make_user("olga", org_a, "registrar")
+    assert logged_in(outsider).get(f"/tracing/{request.pk}/photo/").status_code == 403
