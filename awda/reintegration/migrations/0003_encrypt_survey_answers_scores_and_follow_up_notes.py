@@ -23,24 +23,35 @@ RESULTS = {
 }
 
 
+
+def settle(schema_editor):
+    """PostgreSQL refuses to alter a table with foreign-key checks still pending from the
+    rows just rewritten in this transaction: run those checks now."""
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
 def encrypt_results(apps, schema_editor):
     survey = apps.get_model("reintegration", "Survey")
     for name in RESULTS:
         copy_column(survey, name, f"{name}_encrypted")
+    settle(schema_editor)
 
 
 def decrypt_results(apps, schema_editor):
     survey = apps.get_model("reintegration", "Survey")
     for name in RESULTS:
         copy_column(survey, f"{name}_encrypted", name)
+    settle(schema_editor)
 
 
 def encrypt_notes(apps, schema_editor):
     encrypt_text_in_place(apps.get_model("reintegration", "FollowUp"), "note")
+    settle(schema_editor)
 
 
 def decrypt_notes(apps, schema_editor):
     decrypt_text_in_place(apps.get_model("reintegration", "FollowUp"), "note")
+    settle(schema_editor)
 
 
 class Migration(migrations.Migration):
