@@ -492,6 +492,14 @@ def _cpu_seconds() -> float:
     return used.ru_utime + used.ru_stime
 
 
+def _machine_cpu_seconds() -> float:
+    """CPU time the whole machine spent busy (Linux /proc/stat), all cores together."""
+    with open("/proc/stat") as stat:
+        ticks = [int(t) for t in stat.readline().split()[1:9]]
+    idle = ticks[3] + ticks[4]  # idle and waiting for I/O
+    return (sum(ticks) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 def _server_cpu_seconds() -> float:
     """CPU time of the server's processes and their children (Linux /proc): the living
     ones, and through their parents' counts those that ended (PostgreSQL's backends)."""
@@ -538,24 +546,26 @@ def main() -> None:
         sys.exit(f"bench/load.py: cannot log in: {failure}")
     # The load generator shares the machine with the server (and whatever else runs on
     # it): say how busy the machine was.
-    load_before, cpu_before, server_before = (
-        os.getloadavg()[0],
+    busy_before, cpu_before, server_before = (
+        _machine_cpu_seconds(),
         _cpu_seconds(),
         _server_cpu_seconds(),
     )
     stats, elapsed = asyncio.run(load(plan, password))
-    server = _server_cpu_seconds() - server_before
+    busy = _machine_cpu_seconds() - busy_before
+    generator = _cpu_seconds() - cpu_before
+    server = _server_cpu_seconds() - server_before if SERVER_PIDS else 0.0
     requests = sum(stats.sent.values()) + len(stats.logins) * 2
     machine = (
-        f"machine: {os.cpu_count()} cores, load average {load_before:.1f} before and "
-        f"{os.getloadavg()[0]:.1f} after; the load generator used "
-        f"{_cpu_seconds() - cpu_before:.0f} s of CPU"
+        f"CPU: {os.cpu_count()} cores; the load generator kept {generator / elapsed:.2f} "
+        f"busy on average"
     )
     if SERVER_PIDS:
         machine += (
-            f", the server (gunicorn and PostgreSQL) {server:.0f} s: "
-            f"{server / elapsed:.2f} cores busy, {1000 * server / max(1, requests):.0f} ms "
-            "of CPU per request (logins included)"
+            f", the server (gunicorn and PostgreSQL) {server / elapsed:.2f} "
+            f"({1000 * server / max(1, requests):.0f} ms per request, logins included)"
+            f", other processes {max(0.0, busy - generator - server) / elapsed:.2f}"
+            " (the figures hold for a machine doing nothing else only when this is near 0)"
         )
     report(stats, elapsed, machine)
     if not stats.logins:
