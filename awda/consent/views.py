@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from awda.accounts.roles import Can
+from awda.common.forms import add_service_errors
 from awda.common.views import acting_user, requires
 from awda.consent import selectors, services
 from awda.consent.forms import ConsentForm
@@ -42,9 +43,7 @@ def person_consents(request: HttpRequest, pk: int) -> HttpResponse:
                     given_on=c["given_on"],
                 )
             except ValidationError as error:
-                for field, errors in error.message_dict.items():
-                    for message in errors:
-                        form.add_error(field if field in form.fields else None, message)
+                add_service_errors(form, error)
             else:
                 messages.success(request, _("Recorded."))
                 return redirect("consent:person", pk=person.pk)

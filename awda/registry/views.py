@@ -16,6 +16,7 @@ from awda.audit.presentation import readable_changes
 from awda.audit.selectors import audit_history_for
 from awda.audit.services import object_type_of
 from awda.cases.selectors import referrals_for_user
+from awda.common.forms import add_service_errors
 from awda.common.numbers import whole_number
 from awda.common.views import acting_user, paginate, requires
 from awda.identity.selectors import merges_of, person_search_for_user
@@ -36,10 +37,7 @@ from awda.registry.models import Household, Membership, Person
 
 
 def _form_errors_from(error: ValidationError, form: BaseForm) -> None:
-    """Put a service's ValidationError on the form's fields (or the form itself)."""
-    for field, messages_ in error.message_dict.items():
-        for message in messages_:
-            form.add_error(field if field in form.fields else None, message)
+    add_service_errors(form, error)
 
 
 SAVED, CONFLICT, REFUSED = "saved", "conflict", "refused"

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from awda.accounts.models import User
 from awda.accounts.roles import Can
+from awda.common.forms import add_service_errors
 from awda.common.numbers import whole_number
 from awda.common.views import acting_user, paginate, requires
 from awda.community.models import Sponsorship
@@ -430,9 +431,7 @@ def handover(request: HttpRequest, pk: int) -> HttpResponse:
                 consent_note=c.get("consent_note", ""),
             )
         except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                for message in errors:
-                    form.add_error(field if field in form.fields else None, message)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request, _("Handover sent; the receiving organisation must accept it.")
@@ -489,9 +488,7 @@ def movement_create(request: HttpRequest) -> HttpResponse:
                 reference=c.get("reference", ""),
             )
         except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                for message in errors:
-                    form.add_error(field if field in form.fields else None, message)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Movement %(ref)s created.") % {"ref": movement.reference})
             return redirect("returns:movement_detail", pk=movement.pk)
@@ -823,9 +820,7 @@ def checklists(request: HttpRequest) -> HttpResponse:
                 ),
             )
         except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                for message in errors:
-                    form.add_error(field if field in form.fields else None, message)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Checklist saved."))
             return redirect("returns:checklists")

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from awda.accounts.roles import Can
+from awda.common.forms import add_service_errors
 from awda.common.numbers import whole_number
 from awda.common.views import acting_user, paginate, requires
 from awda.consent.models import Purpose
@@ -80,9 +81,7 @@ def request_create(request: HttpRequest, person: int) -> HttpResponse:
                 consent_override=c.get("consent_override", ""),
             )
         except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                for message in errors:
-                    form.add_error(field if field in form.fields else None, message)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Tracing request opened; the registry was searched."))
             return redirect("tracing:request_detail", pk=created.pk)
