@@ -11,7 +11,7 @@ MYPY   := $(BIN)/mypy
 AWDA   := $(BIN)/awda
 STAMP  := $(VENV)/.installed
 
-.PHONY: install lint test demo bench bench-identity bench-load messages clean
+.PHONY: install lint test demo bench bench-identity bench-import bench-load messages clean
 
 # The stamp is newer than pyproject.toml once the dependencies are installed, so a re-run
 # does nothing; editing pyproject.toml (or deleting .venv) reinstalls.
@@ -35,12 +35,19 @@ test: install messages
 demo: install messages
 	scripts/demo
 
-# Page weight, name search, the return pipeline and backups (bench/*.py).
+# Page weight, name search, the return pipeline, the dashboard and backups (bench/*.py).
 bench: install
 	$(PY) bench/page_weight.py
 	$(PY) bench/search.py
 	$(PY) bench/returns.py
+	$(PY) bench/dashboard.py
 	$(PY) bench/backup.py
+
+# A 50,000-row registration list through the import's dry run and commit, and 1,000,000
+# people exported as CSV with flat memory (bench/import_list.py, bench/export.py).
+bench-import: install
+	$(PY) bench/import_list.py
+	$(PY) bench/export.py
 
 # Identity resolution against the generic Splink configuration (bench/identity.py).
 bench-identity: install

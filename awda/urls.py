@@ -9,6 +9,7 @@ from awda.cases.api import AssessmentViewSet, CaseViewSet, FormViewSet, Referral
 from awda.common import views as common_views
 from awda.community import api as community_api
 from awda.consent import api as consent_api
+from awda.exports import api as exports_api
 from awda.mhpss.api import ScreeningViewSet
 from awda.registry.api import HouseholdViewSet, PersonViewSet
 from awda.reintegration import api as reintegration_api
@@ -38,6 +39,7 @@ api_urls = [
     *reintegration_api.router.urls,
     *consent_api.router.urls,
     *tracing_api.router.urls,
+    *exports_api.urls,
 ]
 
 urlpatterns = [
@@ -58,5 +60,8 @@ urlpatterns = [
     path("returns/", include("awda.returns.urls")),
     path("community/", include("awda.community.urls")),
     path("reintegration/", include("awda.reintegration.urls")),
+    path("imports/", include("awda.imports.urls")),
+    path("exports/", include("awda.exports.urls")),
+    path("collect/", include("awda.collect.urls")),
     path("", include("awda.registry.urls")),
 ]

@@ -50,12 +50,20 @@ class Can(StrEnum):
     # Reintegration survey answers and scores (the psychosocial dimension among them).
     VIEW_REINTEGRATION = "view_reintegration"
     MANAGE_USERS = "manage_users"
+    # Upload files to import: registration lists, Kobo and ODK submissions. What a file
+    # brings in needs the role's own capability too (registering, recording follow-ups or
+    # screenings, managing cases): an MHPSS worker imports screenings, not households.
+    IMPORT_DATA = "import_data"
+    # Person-level exports (names, dates of birth): always audited, encrypted by default.
+    EXPORT_PERSONS = "export_persons"
+    # Exports with a pseudonym per person and recipient, no names, contacts or exact dates.
+    EXPORT_PSEUDONYMISED = "export_pseudonymised"
 
 
 _STAFF = {Can.VIEW_PERSONAL_DATA, Can.VIEW_AGGREGATES}
 
 CAPABILITIES: dict[str, frozenset[Can]] = {
-    Role.REGISTRAR: frozenset(_STAFF | {Can.REGISTER, Can.EDIT_REGISTRY}),
+    Role.REGISTRAR: frozenset(_STAFF | {Can.REGISTER, Can.EDIT_REGISTRY, Can.IMPORT_DATA}),
     Role.CASEWORKER: frozenset(
         _STAFF
         | {
@@ -68,9 +76,12 @@ CAPABILITIES: dict[str, frozenset[Can]] = {
             Can.RECORD_FOLLOW_UP,
             Can.VIEW_REINTEGRATION,
             Can.TRACE,
+            Can.IMPORT_DATA,
         }
     ),
-    Role.MHPSS: frozenset(_STAFF | {Can.VIEW_MHPSS, Can.RECORD_MHPSS, Can.VIEW_REINTEGRATION}),
+    Role.MHPSS: frozenset(
+        _STAFF | {Can.VIEW_MHPSS, Can.RECORD_MHPSS, Can.VIEW_REINTEGRATION, Can.IMPORT_DATA}
+    ),
     Role.RETURNS: frozenset(
         _STAFF
         | {
@@ -107,9 +118,12 @@ CAPABILITIES: dict[str, frozenset[Can]] = {
             Can.RECORD_FOLLOW_UP,
             Can.VIEW_REINTEGRATION,
             Can.TRACE,
+            Can.IMPORT_DATA,
+            Can.EXPORT_PERSONS,
+            Can.EXPORT_PSEUDONYMISED,
         }
     ),
-    Role.DPO: frozenset(_STAFF | {Can.VIEW_HISTORY, Can.SEARCH_AUDIT}),
+    Role.DPO: frozenset(_STAFF | {Can.VIEW_HISTORY, Can.SEARCH_AUDIT, Can.EXPORT_PSEUDONYMISED}),
     Role.ADMIN: frozenset(_STAFF | {Can.MANAGE_USERS, Can.MANAGE_FORMS}),
     # Donor viewers see aggregates and nothing about any person.
     Role.DONOR: frozenset({Can.VIEW_AGGREGATES}),

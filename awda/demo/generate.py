@@ -29,6 +29,7 @@ from awda.cases.services import referral_accept, referral_create, referral_decli
 from awda.common.models import Task
 from awda.common.tasks import task_run
 from awda.demo import names
+from awda.demo.imports import load_imports
 from awda.demo.returns import load_returns
 from awda.demo.tracing import load_tracing
 from awda.places.models import Place
@@ -952,6 +953,7 @@ def load_demo(
                 orgs,
                 random.Random(f"{seed}-returns"),
             )
+        load_imports(users, random.Random(f"{seed}-imports"))
     # The review queue of the demo is filled as a supervisor's scan would fill it.
     scan = Task.objects.create(
         kind="identity.scan", created_by=users["supervisor.a"], organisation=orgs["org-a"]

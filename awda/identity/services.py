@@ -17,6 +17,7 @@ from awda.accounts.models import User
 from awda.accounts.roles import Can
 from awda.audit.models import Action
 from awda.audit.services import audit_record
+from awda.common.bulk import insert_rows
 from awda.common.models import Task
 from awda.common.tasks import Progress, task, task_enqueue
 from awda.identity.dedup import find_duplicates, read_registrations
@@ -47,6 +48,19 @@ def name_keys_of(person: Person) -> set[tuple[str, str]]:
                 keys.add((NameKey.Kind.SKELETON, sk[:40]))
                 keys.add((NameKey.Kind.COARSE, coarse(sk)[:40]))
     return keys
+
+
+def name_keys_insert(persons: Iterable[Person]) -> None:
+    """The keys of people just created (nothing to replace), written in plain INSERTs."""
+    insert_rows(
+        NameKey,
+        ("person_id", "kind", "key"),
+        (
+            (person.pk, kind, key)
+            for person in persons
+            for kind, key in sorted(name_keys_of(person))
+        ),
+    )
 
 
 def name_keys_refresh(persons: Iterable[Person]) -> None:

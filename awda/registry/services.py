@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from awda.accounts.models import User
+from awda.accounts.models import Organisation, User
 from awda.accounts.roles import Can
 from awda.audit.models import Action
 from awda.audit.services import (
@@ -26,7 +26,9 @@ from awda.audit.services import (
     event_for,
     snapshot,
 )
-from awda.identity.services import name_keys_refresh
+from awda.common.bulk import insert_rows
+from awda.identity.models import NameKey
+from awda.identity.services import name_keys_insert, name_keys_refresh
 from awda.places.models import Place
 from awda.registry import validation
 from awda.registry.models import CivilDocument, Household, Membership, Person, SpecificNeed
@@ -53,8 +55,15 @@ PERSON_FIELDS = (
     "household",
 )
 # Specific needs reveal protection concerns (torture, SGBV): the audit says that they
-# changed, never what they are.
-SENSITIVE_PERSON_FIELDS = ("needs",)
+# changed, never what they are. Names and the date of birth likewise: the audit trail is
+# append-only and hash-chained, so what it holds can never be erased or anonymised (a
+# person's right), and it must not keep a copy of who the person is.
+SENSITIVE_PERSON_FIELDS = (
+    "needs",
+    *validation.ARABIC_FIELDS,
+    *validation.LATIN_FIELDS,
+    "date_of_birth",
+)
 
 
 class EditConflict(Exception):
@@ -486,3 +495,190 @@ def _end_membership(person: Person, reason: str, on: datetime.date) -> None:
     Membership.objects.filter(person=person, ended_on__isnull=True).update(
         ended_on=on, end_reason=reason
     )
+
+
+def households_import(
+    *,
+    organisation: Organisation,
+    by: User | None,
+    entries: Sequence[tuple[HouseholdData, Sequence[PersonData]]],
+    details: Mapping[str, Any],
+) -> list[Household]:
+    """Register many households at once for an import, in the caller's transaction: the
+    same rules as `household_register` (checked again here), written in bulk. `by` is the
+    person importing, or None for the command line (the audit says which batch)."""
+    if by is not None:
+        _require(by, Can.REGISTER)
+    errors: dict[str, list[str]] = {}
+    for number, (data, members) in enumerate(entries):
+        found = _check_household(data) | validation.check_members([m.as_dict() for m in members])
+        for index, member in enumerate(members):
+            for name, messages in _check_person(member).items():
+                found.setdefault(f"members.{index}.{name}", []).extend(messages)
+        for name, messages in found.items():
+            errors.setdefault(f"{number}.{name}", []).extend(messages)
+    _raise_if(errors)
+    today = timezone.localdate()
+    with transaction.atomic():
+        households = [
+            Household(
+                organisation=organisation,
+                reference=data.reference or f"tmp-{uuid.uuid4().hex}",
+                registered_by=by,
+                registered_on=data.registered_on or today,
+                **{
+                    name: getattr(data, name)
+                    for name in HOUSEHOLD_FIELDS
+                    if name not in ("reference", "registered_on")
+                },
+            )
+            for data, _members in entries
+        ]
+        try:
+            with transaction.atomic():
+                Household.objects.bulk_create(households, batch_size=1000)
+        except IntegrityError as exc:
+            raise ValidationError(
+                {"reference": [_("A reference number is already used in your organisation.")]}
+            ) from exc
+        renamed = []
+        for household, (data, _members) in zip(households, entries, strict=True):
+            if not data.reference:
+                household.reference = (
+                    f"{organisation.slug.upper()}-{household.registered_on.year}-{household.pk:06d}"
+                )
+                renamed.append(household)
+        Household.objects.bulk_update(renamed, ["reference"], batch_size=1000)
+        persons: list[Person] = []
+        person_data: list[PersonData] = []
+        for household, (_data, members) in zip(households, entries, strict=True):
+            for member in members:
+                person = Person(
+                    organisation=organisation,
+                    household=household,
+                    relationship=member.relationship,
+                    created_by=by,
+                )
+                _apply_person(person, member)
+                persons.append(person)
+                person_data.append(member)
+        Person.objects.bulk_create(persons, batch_size=1000)
+        insert_rows(
+            CivilDocument,
+            ("person_id", "kind", "status"),
+            (
+                (person.pk, kind, status)
+                for person, member in zip(persons, person_data, strict=True)
+                for kind, status in sorted(member.documents.items())
+            ),
+        )
+        insert_rows(
+            SpecificNeed,
+            ("person_id", "code"),
+            (
+                (person.pk, code)
+                for person, member in zip(persons, person_data, strict=True)
+                for code in sorted(member.needs)
+            ),
+        )
+        by_pk = {household.pk: household for household in households}
+        recorded_by = by.pk if by is not None else None
+        ops = connection.ops
+        created_at = ops.adapt_datetimefield_value(timezone.now())
+        insert_rows(
+            Membership,
+            (
+                "person_id", "household_id", "relationship", "started_on", "ended_on",
+                "end_reason", "recorded_by_id", "created_at",
+            ),
+            (
+                (
+                    person.pk, person.household_id, person.relationship,
+                    ops.adapt_datefield_value(by_pk[person.household_id].registered_on), None, "",
+                    recorded_by, created_at,
+                )
+                for person in persons
+                if person.household_id is not None
+            ),
+        )  # fmt: skip
+        name_keys_insert(persons)
+        events = [
+            event_for(
+                Action.IMPORT,
+                household,
+                changes=diff({}, snapshot(household, HOUSEHOLD_FIELDS)),
+                details=details,
+            )
+            for household in households
+        ]
+        events += [
+            event_for(
+                Action.IMPORT,
+                person,
+                changes=diff(
+                    {},
+                    snapshot(person, PERSON_FIELDS)
+                    | {
+                        "documents": dict(sorted(member.documents.items())),
+                        "needs": sorted(member.needs),
+                    },
+                    sensitive=SENSITIVE_PERSON_FIELDS,
+                ),
+                details={**details, "household": person.household_id},
+            )
+            for person, member in zip(persons, person_data, strict=True)
+        ]
+        audit_record_many(actor=by, events=events)
+    return households
+
+
+def households_unimport(
+    *,
+    by: User | None,
+    household_pks: Sequence[int],
+    person_pks: Sequence[int],
+    details: Mapping[str, Any],
+) -> None:
+    """Undo an import: delete the households and people it created, if nothing has been
+    done with them since (no edit, no member moved in or out, no case, referral, return
+    step or anything else that points at them). Otherwise ValidationError naming them."""
+    with transaction.atomic():
+        households = list(Household.objects.select_for_update().filter(pk__in=household_pks))
+        persons = list(Person.objects.select_for_update().filter(pk__in=person_pks))
+        changed = [h.reference for h in households if h.version != 1]
+        changed += [
+            f"{p.household.reference if p.household else ''} #{p.pk}"
+            for p in persons
+            if p.version != 1 or p.household_id not in set(household_pks) or p.merged_into_id
+        ]
+        ours = set(person_pks)
+        moved_in = Membership.objects.filter(household_id__in=household_pks).exclude(
+            person_id__in=ours
+        )
+        ended = Membership.objects.filter(person_id__in=ours, ended_on__isnull=False)
+        changed += [m.household.reference for m in moved_in.select_related("household")]
+        changed += [f"#{m.person_id}" for m in ended]
+        if Person.objects.filter(merged_into_id__in=ours).exists():
+            changed.append(_("a merge into one of its people"))
+        if changed:
+            raise ValidationError(
+                _("Changed or used since the import, so it cannot be undone: %(list)s")
+                % {"list": ", ".join(sorted(set(changed))[:20])}
+            )
+        events = [event_for(Action.DELETE, h, details=details) for h in households]
+        events += [event_for(Action.DELETE, p, details=details) for p in persons]
+        try:
+            with transaction.atomic():
+                NameKey.objects.filter(person_id__in=ours).delete()
+                Membership.objects.filter(person_id__in=ours).delete()
+                CivilDocument.objects.filter(person_id__in=ours).delete()
+                SpecificNeed.objects.filter(person_id__in=ours).delete()
+                Person.objects.filter(pk__in=ours).delete()
+                Household.objects.filter(pk__in=household_pks).delete()
+        except ProtectedError as exc:
+            used = sorted({str(obj._meta.verbose_name) for obj in exc.protected_objects})
+            raise ValidationError(
+                _("Used since the import (%(what)s), so it cannot be undone.")
+                % {"what": ", ".join(used)}
+            ) from exc
+        audit_record_many(actor=by, events=events)

@@ -151,6 +151,17 @@ ROWS: dict[str, Row] = {
     "identity:merge_undo": Row(can(Can.REVIEW_DUPLICATES), {"pk": "merge"}),
     "identity:task": Row(VPD, {"pk": "task"}),
     "identity:incoming_list": Row(can(Can.REGISTER)),
+    # Imports (the file's check, its commit and its undoing).
+    "imports:batch_list": Row(can(Can.IMPORT_DATA)),
+    "imports:batch_detail": Row(can(Can.IMPORT_DATA), {"pk": "import_batch"}),
+    "imports:batch_progress": Row(can(Can.IMPORT_DATA), {"pk": "import_batch"}),
+    "imports:batch_report": Row(can(Can.IMPORT_DATA), {"pk": "import_batch"}),
+    "imports:batch_mapping": Row(can(Can.IMPORT_DATA), {"pk": "import_batch"}),
+    "imports:batch_decide": Row(can(Can.IMPORT_DATA), {"pk": "import_batch"}),
+    "imports:batch_commit": Row(can(Can.IMPORT_DATA), {"pk": "import_batch"}),
+    "imports:batch_rollback": Row(can(Can.IMPORT_DATA), {"pk": "import_batch"}),
+    "imports:batch_discard": Row(can(Can.IMPORT_DATA), {"pk": "import_batch"}),
+    "imports:template_delete": Row(can(Can.IMPORT_DATA), {"pk": "import_template"}),
     # Case management.
     "cases:caseload": Row(VPD),
     "cases:today": Row(VPD),
@@ -305,6 +316,25 @@ ROWS: dict[str, Row] = {
     ),
     "api:reintegration-survey-list": Row(can(Can.VIEW_REINTEGRATION)),
     "api:reintegration-survey-detail": Row(can(Can.VIEW_REINTEGRATION), {"pk": "survey"}),
+    # Exports: person-level and pseudonymised lists are POSTs (an empty one: the page
+    # again, saying what is missing); aggregates hold nothing about anyone.
+    "exports:index": Row(can(Can.VIEW_AGGREGATES)),
+    "exports:persons": Row(can(Can.EXPORT_PERSONS)),
+    "exports:pseudonymised": Row(can(Can.EXPORT_PSEUDONYMISED)),
+    "exports:aggregate": Row(can(Can.VIEW_AGGREGATES), {"by": Lit("origin"), "fmt": Lit("csv")}),
+    "api:exports-aggregate": Row(can(Can.VIEW_AGGREGATES)),
+    # Offline collection: forms are configuration shared by all (no personal data); each
+    # is for the roles that may record what it collects.
+    "collect:index": Row(
+        lambda role: any(
+            can(c)(role)
+            for c in (Can.REGISTER, Can.RECORD_FOLLOW_UP, Can.RECORD_MHPSS, Can.MANAGE_CASES)
+        )
+    ),
+    "collect:registration": Row(can(Can.REGISTER)),
+    "collect:survey": Row(can(Can.RECORD_FOLLOW_UP), {"code": "instrument.code"}),
+    "collect:screening": Row(can(Can.RECORD_MHPSS), {"code": Lit("k10")}),
+    "collect:assessment": Row(can(Can.MANAGE_CASES), {"slug": "form.slug"}),
 }
 
 

@@ -416,6 +416,34 @@ def build_world() -> World:
         after_months=RetentionRule.MIN_MONTHS,
         is_active=False,
     )
+    # An import checked and waiting, with a problem quoting a name, and a saved mapping.
+    from awda.imports.models import ImportBatch, ImportTemplate
+
+    r["import_batch"] = ImportBatch.objects.create(
+        organisation=orgs["a"],
+        created_by=worker,
+        file_name="list.csv",
+        file_sha256="0" * 64,
+        kind="registration",
+        status=ImportBatch.Status.CHECKED,
+        headers=["first name"],
+        mapping={"first name": "first_name"},
+        problem_count=1,
+        problems=[
+            {
+                "row": 2,
+                "column": "first name",
+                "problem": "x",
+                "value": HEAD_AR,
+                "suggestion": "",
+                "sheet": "",
+                "code": "duplicate",
+            }
+        ],
+    )
+    r["import_template"] = ImportTemplate.objects.create(
+        organisation=orgs["a"], name="agency list", mapping={"first name": "first_name"}
+    )
     r["user"] = worker
 
     world.needles = [

@@ -15,6 +15,7 @@ from awda.audit.models import Action, AuditEntry
 from awda.cases.models import Referral
 from awda.demo import generate
 from awda.demo.generate import DemoSummary, load_demo
+from awda.demo.imports import KOBO_HOUSEHOLDS
 from awda.places.services import load_built_in
 from awda.registry.models import Household, Person
 
@@ -57,7 +58,7 @@ def test_organisations_and_one_user_per_role(demo):
 @pytest.mark.django_db
 def test_households_and_people(demo):
     households = Household.objects.all()
-    assert households.count() == demo.households == HOUSEHOLDS
+    assert households.count() == demo.households == HOUSEHOLDS + KOBO_HOUSEHOLDS
     heads = Counter(
         Person.objects.filter(relationship=Person.Relationship.HEAD).values_list(
             "household", flat=True
@@ -106,7 +107,8 @@ def test_second_load_creates_nothing(demo):
 
 @pytest.mark.django_db
 def test_audit_trail_records_the_registrations(demo):
-    created = AuditEntry.objects.filter(action=Action.CREATE)
+    # Registered through the pages' services (create), or brought in by an import.
+    created = AuditEntry.objects.filter(action__in=[Action.CREATE, Action.IMPORT])
     household_ids = set(
         created.filter(object_type="registry.household").values_list("object_id", flat=True)
     )
@@ -116,6 +118,8 @@ def test_audit_trail_records_the_registrations(demo):
         created.filter(object_type="registry.household").values_list("actor__username", flat=True)
     )
     assert registrars <= {"registrar.a", "registrar.b"}
+    imported = created.filter(action=Action.IMPORT, object_type="registry.household")
+    assert imported.count() == KOBO_HOUSEHOLDS
     referred = AuditEntry.objects.filter(action=Action.REFER, object_type="registry.household")
     assert referred.count() == demo.referrals
 
@@ -210,12 +214,12 @@ def test_command_prints_logins_and_is_idempotent(places, settings, capsys, monke
     assert "caseworker.a" in out
     assert PASSWORD in out
     assert "http://127.0.0.1:8123/" in out
-    assert Household.objects.count() == 8
+    assert Household.objects.count() == 8 + KOBO_HOUSEHOLDS
     call_command("load_demo", households=8, seed=1)
     out = capsys.readouterr().out
     assert "Demo data already loaded" in out
     assert "donor.c" in out
-    assert Household.objects.count() == 8
+    assert Household.objects.count() == 8 + KOBO_HOUSEHOLDS
 
 
 @pytest.mark.django_db
