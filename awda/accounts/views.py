@@ -55,6 +55,7 @@ from awda.accounts.services import (
 )
 from awda.audit.models import Action
 from awda.audit.services import audit_record
+from awda.common.forms import add_service_errors
 from awda.common.request_context import client_ip_of
 from awda.common.views import acting_user, requires
 
@@ -159,11 +160,6 @@ def _no_menu() -> dict[str, Any]:
     return {"user": AnonymousUser()}
 
 
-def _add_errors(form: forms.Form, error: ValidationError) -> None:
-    for field, errors in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
-
-
 @never_cache
 @login_required
 def two_factor_verify(request: HttpRequest) -> HttpResponse:
@@ -239,7 +235,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
         try:
             codes = second_factor_confirm(user=user, device=device, code=form.cleaned_data["otp"])
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             otp_login(request, device)
             if not verified:
@@ -345,7 +341,7 @@ def two_factor_reset(request: HttpRequest, pk: int) -> HttpResponse:
                 via=SecondFactorReset.Via.PAGE,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,

@@ -28,6 +28,7 @@ from awda.cases.models import (
     Referral,
     ServiceRecord,
 )
+from awda.common.forms import add_service_errors
 from awda.common.numbers import whole_number
 from awda.common.views import acting_user, paginate, requires
 from awda.registry.selectors import household_get_for_user
@@ -77,9 +78,7 @@ def referral_create(request: HttpRequest, household_pk: int) -> HttpResponse:
                 shared_forms=form.cleaned_data["shared_forms"],
             )
         except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                for message in errors:
-                    form.add_error(field if field in form.fields else None, message)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request, _("Sent. Nothing is shared until the receiving organisation accepts.")

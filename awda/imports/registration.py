@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from awda.accounts.models import Organisation, User
 from awda.accounts.roles import Can
@@ -152,7 +153,11 @@ class Registration:
                 for member in item.data["members"]
             ]
             entries.append((data, members))
-        progress(40, _("writing %(n)s households") % {"n": len(entries)})
+        progress(
+            40,
+            ngettext("writing %(n)s household", "writing %(n)s households", len(entries))
+            % {"n": len(entries)},
+        )
         households = registry.households_import(
             organisation=organisation, by=by, entries=entries, details={"import": batch_pk}
         )
@@ -481,9 +486,13 @@ class _Check:
             "tent": cells.get("tent", ""),
         }
         if len(data["reference"]) > 40:
-            problem("household_reference", _("longer than 40 characters"), data["reference"])
+            problem(
+                "household_reference",
+                _("longer than %(n)s characters") % {"n": 40},
+                data["reference"],
+            )
         if len(data["tent"]) > 20:
-            problem("tent", _("longer than 20 characters"), data["tent"])
+            problem("tent", _("longer than %(n)s characters") % {"n": 20}, data["tent"])
         camp = None
         if not cells.get("camp"):
             problem("camp", _("missing"))
@@ -606,7 +615,11 @@ class _Check:
                 yield row
 
         households = list(self._households(counted()))
-        progress(50, _("checking %(n)s households") % {"n": len(households)})
+        progress(
+            50,
+            ngettext("checking %(n)s household", "checking %(n)s households", len(households))
+            % {"n": len(households)},
+        )
         items = []
         seen_ids: dict[str, int] = {}
         for household in households:

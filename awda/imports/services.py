@@ -311,7 +311,7 @@ def batch_remap(
     doubled = sorted({f for f in taken if taken.count(f) > 1})
     if doubled and batch.kind in ("", "registration"):
         raise ValidationError(
-            _("Two columns fill the same field: %(f)s") % {"f": ", ".join(doubled)}
+            _("Several columns fill the same field: %(f)s") % {"f": ", ".join(doubled)}
         )
     with transaction.atomic():
         if save_as:

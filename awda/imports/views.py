@@ -21,12 +21,12 @@ from awda.imports.models import ImportBatch, ImportTemplate
 from awda.imports.report import report_xlsx
 
 ENCODINGS = [
-    ("", gettext_lazy("Find out (UTF-8 or UTF-16)")),
+    ("", gettext_lazy("Detect automatically (UTF-8 or UTF-16)")),
     ("cp1256", gettext_lazy("Windows Arabic (cp1256)")),
     ("utf-8", "UTF-8"),
 ]
 KINDS = [
-    ("", gettext_lazy("Find out from the file")),
+    ("", gettext_lazy("Detect from the file")),
     ("registration", gettext_lazy("Registration list (households and members)")),
     ("survey", gettext_lazy("Reintegration survey submissions")),
     ("screening", gettext_lazy("MHPSS screening submissions")),
@@ -49,7 +49,7 @@ class UploadForm(StyledForm):
         label=gettext_lazy("Column mapping"),
         queryset=ImportTemplate.objects.none(),
         required=False,
-        empty_label=gettext_lazy("Recognise the columns"),
+        empty_label=gettext_lazy("Recognise the columns automatically"),
     )
     encoding = forms.ChoiceField(
         label=gettext_lazy("Text encoding (CSV)"), choices=ENCODINGS, required=False

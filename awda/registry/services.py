@@ -659,10 +659,13 @@ def households_unimport(
         changed += [m.household.reference for m in moved_in.select_related("household")]
         changed += [f"#{m.person_id}" for m in ended]
         if Person.objects.filter(merged_into_id__in=ours).exists():
-            changed.append(_("a merge into one of its people"))
+            changed.append(_("another registration was merged into one of its people"))
         if changed:
             raise ValidationError(
-                _("Changed or used since the import, so it cannot be undone: %(list)s")
+                _(
+                    "These records were changed or used since the import, so it cannot be "
+                    "undone: %(list)s"
+                )
                 % {"list": ", ".join(sorted(set(changed))[:20])}
             )
         events = [event_for(Action.DELETE, h, details=details) for h in households]
@@ -678,7 +681,7 @@ def households_unimport(
         except ProtectedError as exc:
             used = sorted({str(obj._meta.verbose_name) for obj in exc.protected_objects})
             raise ValidationError(
-                _("Used since the import (%(what)s), so it cannot be undone.")
+                _("Records of this import were used since (%(what)s), so it cannot be undone.")
                 % {"what": ", ".join(used)}
             ) from exc
         audit_record_many(actor=by, events=events)
