@@ -150,14 +150,22 @@ for _field, _names in _ALIASES.items():
 
 @functools.cache
 def _labels_as_aliases() -> dict[str, str]:
-    """The fields' own labels, in Arabic and English (a Kobo export labelled with the
-    registration XLSForm's labels, or a list someone headed from Awda's own pages)."""
+    """The fields' own labels, in Arabic and English, and the registration XLSForm's
+    question labels (a Kobo export labelled with them, or a list someone headed from
+    Awda's own pages)."""
+    from awda.collect.xlsform import registration_form
+
     found: dict[str, str] = {}
     for language in ("ar", "en"):
         with translation.override(language):
             for field, label in FIELD_LABELS.items():
                 found.setdefault(fold(str(label)), field)
                 found.setdefault(fold(re.sub(r"\s*\(.*\)$", "", str(label))), field)
+    for question in registration_form().questions:
+        if question.name in FIELDS:
+            for label in question.label:
+                if label:
+                    found.setdefault(fold(label), question.name)
     return found
 
 
@@ -196,8 +204,23 @@ _SEX = {
 }  # fmt: skip
 
 
+@functools.cache
+def _choice_labels(choices: tuple[tuple[str, object], ...]) -> dict[str, str]:
+    """A model's choices by their Arabic and English labels (a labelled Kobo export)."""
+    found: dict[str, str] = {}
+    for value, label in choices:
+        for language in ("ar", "en"):
+            with translation.override(language):
+                found.setdefault(fold(str(label)), value)
+    return found
+
+
+def choice_label(choices: list[tuple[str, object]], value: str) -> str | None:
+    return _choice_labels(tuple(choices)).get(fold(value))
+
+
 def sex(value: str) -> str | None:
-    return _SEX.get(fold(value))
+    return _SEX.get(fold(value)) or _choice_labels(tuple(Person.Sex.choices)).get(fold(value))
 
 
 _RELATIONSHIPS = {
@@ -220,7 +243,9 @@ _RELATIONSHIP_BY_NAME = {
 
 
 def relationship(value: str) -> str | None:
-    return _RELATIONSHIP_BY_NAME.get(fold(value))
+    return _RELATIONSHIP_BY_NAME.get(fold(value)) or _choice_labels(
+        tuple(Person.Relationship.choices)
+    ).get(fold(value))
 
 
 _NATIONALITY_NAMES = {
@@ -236,7 +261,9 @@ for _code, _names in _NATIONALITY_NAMES.items():
 
 
 def nationality(value: str) -> str | None:
-    return _NATIONALITY_BY_NAME.get(fold(value))
+    return _NATIONALITY_BY_NAME.get(fold(value)) or _choice_labels(tuple(NATIONALITIES)).get(
+        fold(value)
+    )
 
 
 def documents(value: str) -> tuple[dict[str, str], list[str]]:

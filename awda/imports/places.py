@@ -23,6 +23,7 @@ _ORDINALS = {
     "الاول": 1, "الثاني": 2, "الثالث": 3, "الرابع": 4, "الخامس": 5, "السادس": 6,
     "السابع": 7, "الثامن": 8, "التاسع": 9, "العاشر": 10,
 }  # fmt: skip
+_QUALIFIED = re.compile(r"^(.+?)\s*\((.+)\)$")
 _CAMP_WORDS = re.compile(r"^(مخيم|camp)\s+|\s+(camp|مخيم)$")
 
 
@@ -64,6 +65,15 @@ class PlaceIndex:
                 self.children.setdefault(place.parent_id, []).append(place)
 
     def _by_name(self, text: str, kinds: set[Any], within: Place | None = None) -> Match:
+        # "Name (Parent)", as the XLSForm's choices label a sub-district or a camp section.
+        qualified = _QUALIFIED.match(text.strip())
+        if qualified:
+            parents = [p for p in self.names.get(fold(qualified.group(2)), [])]
+            for parent in parents:
+                if within is None or self._under(parent, within):
+                    found = self._by_name(qualified.group(1), kinds, within=parent)
+                    if found.place is not None:
+                        return found
         folded = fold(text)
         candidates = [
             p

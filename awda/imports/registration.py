@@ -120,51 +120,28 @@ class Registration:
             if (pk := item.data["household"].get(name))
         }
         places = Place.objects.in_bulk(place_pks)
-        entries = []
-        for item in items:
-            household = item.data["household"]
-            data = registry.HouseholdData(
-                camp=places[household["camp"]],
-                nationality=household["nationality"],
-                reference=household["reference"],
-                camp_section=places.get(household.get("camp_section") or 0),
-                camp_block=places.get(household.get("camp_block") or 0),
-                tent=household["tent"],
-                origin=places.get(household.get("origin") or 0),
-                destination=places.get(household.get("destination") or 0),
-                registered_on=(
-                    datetime.date.fromisoformat(household["registered_on"])
-                    if household.get("registered_on")
-                    else None
-                ),
+        household_pks: list[int] = []
+        person_pks: list[int] = []
+        # Written a thousand households at a time (all in the engine's one transaction), so
+        # that memory holds one chunk's records, not the whole list's.
+        for start in range(0, len(items), COMMIT_CHUNK):
+            chunk = items[start : start + COMMIT_CHUNK]
+            progress(
+                10 + int(85 * start / max(len(items), 1)),
+                ngettext("writing %(n)s household", "writing %(n)s households", len(items))
+                % {"n": len(items)},
             )
-            members = [
-                registry.PersonData.from_mapping(
-                    {
-                        **member,
-                        "date_of_birth": (
-                            datetime.date.fromisoformat(member["date_of_birth"])
-                            if member.get("date_of_birth")
-                            else None
-                        ),
-                        "needs": set(member.get("needs") or ()),
-                    }
-                )
-                for member in item.data["members"]
-            ]
-            entries.append((data, members))
-        progress(
-            40,
-            ngettext("writing %(n)s household", "writing %(n)s households", len(entries))
-            % {"n": len(entries)},
-        )
-        households = registry.households_import(
-            organisation=organisation, by=by, entries=entries, details={"import": batch_pk}
-        )
-        household_pks = [h.pk for h in households]
-        person_pks = list(
-            Person.objects.filter(household_id__in=household_pks).values_list("pk", flat=True)
-        )
+            households = registry.households_import(
+                organisation=organisation,
+                by=by,
+                entries=[_entry(item, places) for item in chunk],
+                details={"import": batch_pk},
+            )
+            chunk_pks = [h.pk for h in households]
+            household_pks += chunk_pks
+            person_pks += Person.objects.filter(household_id__in=chunk_pks).values_list(
+                "pk", flat=True
+            )
         return {"created": {"registry.household": household_pks, "registry.person": person_pks}}
 
     def rollback(self, created: dict[str, list[int]], *, by: User | None) -> None:
@@ -177,6 +154,44 @@ class Registration:
 
 
 register(Registration())
+
+COMMIT_CHUNK = 1000
+
+
+def _entry(
+    item: Item, places: dict[int, Place]
+) -> tuple[registry.HouseholdData, list[registry.PersonData]]:
+    household = item.data["household"]
+    data = registry.HouseholdData(
+        camp=places[household["camp"]],
+        nationality=household["nationality"],
+        reference=household["reference"],
+        camp_section=places.get(household.get("camp_section") or 0),
+        camp_block=places.get(household.get("camp_block") or 0),
+        tent=household["tent"],
+        origin=places.get(household.get("origin") or 0),
+        destination=places.get(household.get("destination") or 0),
+        registered_on=(
+            datetime.date.fromisoformat(household["registered_on"])
+            if household.get("registered_on")
+            else None
+        ),
+    )
+    members = [
+        registry.PersonData.from_mapping(
+            {
+                **member,
+                "date_of_birth": (
+                    datetime.date.fromisoformat(member["date_of_birth"])
+                    if member.get("date_of_birth")
+                    else None
+                ),
+                "needs": set(member.get("needs") or ()),
+            }
+        )
+        for member in item.data["members"]
+    ]
+    return data, members
 
 
 class _Check:
@@ -414,7 +429,12 @@ class _Check:
 
     def _date_of_birth(self, cells: dict[str, str], data: dict[str, Any], problem: Any) -> None:
         text = self._value(cells, "date_of_birth")
-        precision = self._value(cells, "dob_precision").lower()
+        precision_text = self._value(cells, "dob_precision")
+        precision = (
+            precision_text.lower()
+            if precision_text.lower() in Person.DobPrecision.values
+            else values.choice_label(Person.DobPrecision.choices, precision_text) or precision_text
+        )
         age_text = self._value(cells, "age")
         data["date_of_birth"], data["dob_precision"] = None, ""
         if text:

@@ -442,3 +442,44 @@ def test_an_odk_zip_with_a_members_repeat_is_imported(tmp_path: Path, org_a: Any
     call_command("import", str(path), "--org", org_a.slug, stderr=io.StringIO())
     household = Household.objects.get(organisation=org_a, members__first_name_ar="ليلى")
     assert sorted(household.members.values_list("relationship", flat=True)) == ["child", "head"]
+
+
+def test_a_kobo_labelled_excel_export_of_the_registration_form_is_read_by_its_labels(
+    tmp_path: Path, org_a: Any
+) -> None:
+    """Kobo's "XLS, labels" export: Arabic question labels as headers, choice labels as
+    values, the members in their own sheet joined by `_parent_index`."""
+    from awda.collect.xlsform import registration_form
+    from awda.places.models import Place
+
+    with translation.override("ar"):
+        labels = {q.name: q.label[0] for q in registration_form().questions if q.label[0]}
+        sex = {str(label): value for value, label in Person.Sex.choices}
+        rel = {str(label): value for value, label in Person.Relationship.choices}
+        her_sex = next(k for k, v in sex.items() if v == "F")
+        his_sex = next(k for k, v in sex.items() if v == "M")
+        head_label = next(k for k, v in rel.items() if v == "head")
+        child_label = next(k for k, v in rel.items() if v == "child")
+    section = Place.objects.get(pcode="SY080006-HOL-P3")
+    book = Workbook()
+    main = book.active
+    main.title = "Awda registration"
+    main.append(
+        [labels["camp"], labels["camp_section"], labels["household_nationality"], "_uuid", "_index"]
+    )
+    main.append(["مخيم الهول", f"{section.name_ar} (مخيم الهول)", "سوريا", "kobo-uuid-0001", 1])
+    members = book.create_sheet("members")
+    members.append(
+        [labels["relationship"], labels["first_name_ar"], labels["family_name_ar"],
+         labels["sex"], labels["date_of_birth"], "_parent_index", "_parent_table_name"]
+    )  # fmt: skip
+    members.append([head_label, "هدى", "الخلف", her_sex, "1980-05-05", 1, "Awda registration"])
+    members.append([child_label, "يوسف", "الخلف", his_sex, "2014-01-01", 1, "Awda registration"])
+    path = tmp_path / "kobo-labels.xlsx"
+    book.save(path)
+    code, lines = dry_run(path, "--org", org_a.slug)
+    assert (code, lines) == (0, [])
+    call_command("import", str(path), "--org", org_a.slug, stderr=io.StringIO())
+    household = Household.objects.get(organisation=org_a, members__first_name_ar="هدى")
+    assert household.camp_section == section and household.nationality == "SY"
+    assert sorted(household.members.values_list("relationship", flat=True)) == ["child", "head"]
