@@ -14,7 +14,8 @@ import datetime
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -163,9 +164,9 @@ def _labels_as_aliases() -> dict[str, str]:
                 found.setdefault(fold(re.sub(r"\s*\(.*\)$", "", str(label))), field)
     for question in registration_form().questions:
         if question.name in FIELDS:
-            for label in question.label:
-                if label:
-                    found.setdefault(fold(label), question.name)
+            for text in question.label:
+                if text:
+                    found.setdefault(fold(str(text)), question.name)
     return found
 
 
@@ -215,7 +216,7 @@ def _choice_labels(choices: tuple[tuple[str, object], ...]) -> dict[str, str]:
     return found
 
 
-def choice_label(choices: list[tuple[str, object]], value: str) -> str | None:
+def choice_label(choices: Sequence[tuple[str, Any]], value: str) -> str | None:
     return _choice_labels(tuple(choices)).get(fold(value))
 
 
