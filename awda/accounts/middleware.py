@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from awda.accounts.login import login_incomplete
 from awda.accounts.models import User
@@ -48,8 +49,10 @@ class SessionLifetimeMiddleware:
             actor=user, action=Action.LOGOUT, obj=user, details={"reason": "session_lifetime"}
         )
         logout(request)
-        message = _(
-            "Your session has reached its limit of %(hours)d hours. Please log in again."
+        message = ngettext(
+            "Your session has reached its limit of %(hours)d hour. Please log in again.",
+            "Your session has reached its limit of %(hours)d hours. Please log in again.",
+            settings.SESSION_MAX_HOURS,
         ) % {"hours": settings.SESSION_MAX_HOURS}
         if _is_api(request):
             return JsonResponse({"detail": message}, status=401)

@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from awda.accounts.models import User
 from awda.accounts.roles import Can
@@ -214,6 +215,12 @@ def _breach_officer(user: User) -> int:
     return user.organisation_id
 
 
+def _keep_under(limit: int) -> str:
+    return ngettext(
+        "Keep it under %(limit)s character.", "Keep it under %(limit)s characters.", limit
+    ) % {"limit": limit}
+
+
 def _breach_errors(data: BreachData) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
 
@@ -229,7 +236,7 @@ def _breach_errors(data: BreachData) -> dict[str, list[str]]:
         add("description", _("Say what happened."))
     for name in ("description", "containment"):
         if len(getattr(data, name)) > BREACH_TEXT_LIMIT:
-            add(name, _("Keep it under %(limit)s characters.") % {"limit": BREACH_TEXT_LIMIT})
+            add(name, _keep_under(BREACH_TEXT_LIMIT))
     for name, known in (
         ("data_categories", Breach.DataCategory.values),
         ("people_categories", Breach.PeopleCategory.values),

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from awda.accounts.models import User
 from awda.accounts.roles import Can
@@ -126,10 +127,22 @@ def _check_actor(data: ActorData) -> dict[str, list[str]]:
         errors["affiliation"] = [_("The affiliation is longer than 200 characters.")]
     if len(data.contact) > NOTE_LIMIT:
         errors["contact"] = [
-            _("The contact details are longer than %(n)s characters.") % {"n": NOTE_LIMIT}
+            ngettext(
+                "The contact details are longer than %(n)s character.",
+                "The contact details are longer than %(n)s characters.",
+                NOTE_LIMIT,
+            )
+            % {"n": NOTE_LIMIT}
         ]
     if len(data.notes) > TEXT_LIMIT:
-        errors["notes"] = [_("The notes are longer than %(n)s characters.") % {"n": TEXT_LIMIT}]
+        errors["notes"] = [
+            ngettext(
+                "The notes are longer than %(n)s character.",
+                "The notes are longer than %(n)s characters.",
+                TEXT_LIMIT,
+            )
+            % {"n": TEXT_LIMIT}
+        ]
     return errors
 
 
@@ -181,6 +194,14 @@ def actor_update(
     return current
 
 
+def _note_too_long(limit: int) -> str:
+    return ngettext(
+        "The note is longer than %(n)s character.",
+        "The note is longer than %(n)s characters.",
+        limit,
+    ) % {"n": limit}
+
+
 # --- Sponsorships -----------------------------------------------------------------------
 
 
@@ -213,7 +234,7 @@ def sponsorship_request(
         errors["sponsor"] = [_("This sponsor is marked inactive; choose an active sponsor.")]
     _check_date(errors, "requested_on", requested_on)
     if len(note) > NOTE_LIMIT:
-        errors["note"] = [_("The note is longer than %(n)s characters.") % {"n": NOTE_LIMIT}]
+        errors["note"] = [_note_too_long(NOTE_LIMIT)]
     _raise_if(errors)
     with transaction.atomic():
         # One request at a time per household: the lock makes the check below hold.
@@ -317,7 +338,7 @@ def _move(
             elif reason == Sponsorship.WithdrawalReason.OTHER and not note:
                 errors["note"] = [_("Say in the note why the sponsorship was withdrawn.")]
         if len(current.note) + len(note) + 1 > NOTE_LIMIT:
-            errors["note"] = [_("The note is longer than %(n)s characters.") % {"n": NOTE_LIMIT}]
+            errors["note"] = [_note_too_long(NOTE_LIMIT)]
         _raise_if(errors)
         before = current.status
         current.status = to
@@ -441,7 +462,14 @@ def activity_record(
     if not 0 <= participants <= 100_000:
         errors["participants"] = [_("Give the number of participants (0 to 100,000).")]
     if len(outcome) > TEXT_LIMIT:
-        errors["outcome"] = [_("The outcome is longer than %(n)s characters.") % {"n": TEXT_LIMIT}]
+        errors["outcome"] = [
+            ngettext(
+                "The outcome is longer than %(n)s character.",
+                "The outcome is longer than %(n)s characters.",
+                TEXT_LIMIT,
+            )
+            % {"n": TEXT_LIMIT}
+        ]
     _raise_if(errors)
     order = list(AcceptanceActivity.Participant.values)
     with transaction.atomic():
@@ -506,7 +534,7 @@ def acceptance_assess(
         elif activity.held_on > assessed_on:
             errors["activity"] = [_("The activity was held after the assessment date.")]
     if len(note) > TEXT_LIMIT:
-        errors["note"] = [_("The note is longer than %(n)s characters.") % {"n": TEXT_LIMIT}]
+        errors["note"] = [_note_too_long(TEXT_LIMIT)]
     _raise_if(errors)
     with transaction.atomic():
         assessment = PlaceAcceptance.objects.create(

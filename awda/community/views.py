@@ -247,7 +247,11 @@ def _messages_of(form: BaseForm) -> list[str]:
     for field, problems in form.errors.items():
         label = form.fields[field].label if field in form.fields else None
         for message in problems:
-            found.append(f"{label}: {message}" if label else str(message))
+            found.append(
+                _("%(field)s: %(message)s") % {"field": label, "message": message}
+                if label
+                else str(message)
+            )
     return found
 
 

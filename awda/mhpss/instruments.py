@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 
 class AnswerError(ValueError):
@@ -51,9 +52,11 @@ class Instrument:
             raise AnswerError([str(_("Send the answers as a list of numbers, one per item."))])
         problems = []
         if len(answers) != len(self.items):
+            items, given = len(self.items), len(answers)
+            has = ngettext("%(name)s has %(n)s item.", "%(name)s has %(n)s items.", items)
+            got = ngettext("%(given)s answer was given.", "%(given)s answers were given.", given)
             problems.append(
-                str(_("%(name)s has %(n)s items; %(given)s answers were given."))
-                % {"name": self.name, "n": len(self.items), "given": len(answers)}
+                " ".join([has % {"name": self.name, "n": items}, got % {"given": given}])
             )
         values = []
         for index, answer in enumerate(answers[: len(self.items)], start=1):

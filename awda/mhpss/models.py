@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from awda.accounts.models import Organisation
 from awda.common.fields import EncryptedJSONField, EncryptedTextField
@@ -49,7 +50,7 @@ class Screening(models.Model):
 class Session(models.Model):
     class Kind(models.TextChoices):
         INDIVIDUAL = "individual", _("Individual")
-        FAMILY = "family", _("Family")
+        FAMILY = "family", pgettext_lazy("a kind of MHPSS session", "Family")
         GROUP = "group", _("Group")
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from awda.places.models import CAMP_KINDS, Place
 from awda.registry.models import Person
@@ -90,7 +91,14 @@ def check_members(members: Iterable[dict[str, Any]]) -> Errors:
     heads = sum(1 for m in members if m.get("relationship") == Person.Relationship.HEAD)
     if heads != 1:
         return {
-            "members": [_("A household needs exactly one head; this one has %(n)s.") % {"n": heads}]
+            "members": [
+                ngettext(
+                    "A household needs exactly one head; this one has %(n)s.",
+                    "A household needs exactly one head; this one has %(n)s.",
+                    heads,
+                )
+                % {"n": heads}
+            ]
         }
     return {}
 

@@ -46,7 +46,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 DIMENSIONS = ("economic", "social", "psychosocial")
@@ -242,7 +242,11 @@ def _text(problems: list[str], where: str, data: dict[str, Any], key: str, limit
         problems.append(f"{where}{key}: " + _("missing or empty; give a text."))
         return ""
     if len(value) > limit:
-        problems.append(f"{where}{key}: " + _("longer than %(n)s characters.") % {"n": limit})
+        problems.append(
+            f"{where}{key}: "
+            + ngettext("longer than %(n)s character.", "longer than %(n)s characters.", limit)
+            % {"n": limit}
+        )
     return value.strip()
 
 

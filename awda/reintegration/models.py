@@ -60,7 +60,7 @@ class SurveyInstrument(models.Model):
 class FollowUp(models.Model):
     class Status(models.TextChoices):
         DUE = "due", pgettext_lazy("a follow-up not done yet", "Due")
-        DONE = "done", _("Done")
+        DONE = "done", pgettext_lazy("a follow-up carried out", "Done")
         MISSED = "missed", _("Missed")
         CANCELLED = "cancelled", _("Cancelled")
 

@@ -206,17 +206,13 @@ def journey(household: Household, *, user: User) -> list[Step]:
             if intention.country
             else ""
         )
-        steps.append(
-            Step(
-                intention.stated_on,
-                "intention",
-                _("Intention: %(pathway)s%(where)s")
-                % {
-                    "pathway": intention.get_pathway_display(),
-                    "where": f" — {where}" if where else "",
-                },
-            )
+        pathway = intention.get_pathway_display()
+        text = (
+            _("Intention: %(pathway)s — %(where)s") % {"pathway": pathway, "where": where}
+            if where
+            else _("Intention: %(pathway)s") % {"pathway": pathway}
         )
+        steps.append(Step(intention.stated_on, "intention", text))
     for sponsorship in Sponsorship.objects.filter(household=household).select_related("sponsor"):
         steps.append(
             Step(

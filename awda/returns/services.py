@@ -791,14 +791,14 @@ def movement_add_household(
             errors["persons"] = [_("Some of these people are already on another movement.")]
         on_board = _booked(current).count()
         if on_board + len(travelling) > current.capacity:
-            errors["capacity"] = [
-                _("No room for household %(ref)s (%(n)s people): places left: %(free)s.")
-                % {
-                    "free": current.capacity - on_board,
-                    "n": len(travelling),
-                    "ref": locked.reference,
-                }
-            ]
+            free = current.capacity - on_board
+            no_room = ngettext(
+                "No room for household %(ref)s (%(n)s person).",
+                "No room for household %(ref)s (%(n)s people).",
+                len(travelling),
+            ) % {"n": len(travelling), "ref": locked.reference}
+            left = ngettext("%(free)s place left.", "%(free)s places left.", free) % {"free": free}
+            errors["capacity"] = [f"{no_room} {left}"]
         _raise_if(errors)
         warnings = household_warnings(current, locked, travelling, escorts)
         if warnings and not confirm:

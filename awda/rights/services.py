@@ -19,6 +19,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from awda.accounts.models import User
 from awda.accounts.roles import Can
@@ -90,9 +91,15 @@ def subject_access_export(
 # -- correction -----------------------------------------------------------------------------
 
 
+def _keep_under(limit: int) -> str:
+    return ngettext(
+        "Keep it under %(limit)s character.", "Keep it under %(limit)s characters.", limit
+    ) % {"limit": limit}
+
+
 def _request_errors(text: str, field: str) -> dict[str, list[str]]:
     if len(text) > REQUEST_LIMIT:
-        return {field: [_("Keep it under %(limit)s characters.") % {"limit": REQUEST_LIMIT}]}
+        return {field: [_keep_under(REQUEST_LIMIT)]}
     return {}
 
 
@@ -184,7 +191,7 @@ def _check_reason(basis: str, reason: str) -> str:
     if not reason:
         errors["reason"] = [_("Give the reason.")]
     elif len(reason) > REASON_LIMIT:
-        errors["reason"] = [_("Keep it under %(limit)s characters.") % {"limit": REASON_LIMIT}]
+        errors["reason"] = [_keep_under(REASON_LIMIT)]
     if errors:
         raise ValidationError(errors)
     return reason
@@ -426,7 +433,12 @@ def retention_rule_save(
         errors["record_type"] = [_("Choose the kind of record.")]
     if after_months < RetentionRule.MIN_MONTHS:
         errors["after_months"] = [
-            _("Keep records at least %(n)s months.") % {"n": RetentionRule.MIN_MONTHS}
+            ngettext(
+                "Keep records at least %(n)s month.",
+                "Keep records at least %(n)s months.",
+                RetentionRule.MIN_MONTHS,
+            )
+            % {"n": RetentionRule.MIN_MONTHS}
         ]
     elif after_months > 1200:
         errors["after_months"] = [_("Give a number of months up to 1200.")]

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from awda.accounts.roles import Can
@@ -200,7 +201,11 @@ def retention(request: HttpRequest) -> HttpResponse:
 
 def _describe(rule: RetentionRule) -> str:
     state = _("active") if rule.is_active else _("paused")
-    return _("%(records)s, after %(months)s months, %(state)s") % {
+    return ngettext(
+        "%(records)s, after %(months)s month, %(state)s",
+        "%(records)s, after %(months)s months, %(state)s",
+        rule.after_months,
+    ) % {
         "records": rule.get_record_type_display(),
         "months": rule.after_months,
         "state": state,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from awda.accounts.models import Organisation
 from awda.common.fields import EncryptedTextField
@@ -30,12 +31,12 @@ class Relation(models.TextChoices):
 
 class TracingRequest(models.Model):
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("a tracing request's status", "Open")
         CANDIDATE_FOUND = "candidate_found", _("Possible match found")
         CONFIRMED = "confirmed", _("Confirmed")
         REUNIFIED = "reunified", _("Reunified")
         CONTACT_RESTORED = "contact_restored", _("Contact restored")
-        CLOSED = "closed", _("Closed")
+        CLOSED = "closed", pgettext_lazy("a tracing request's status", "Closed")
 
     class Separation(models.TextChoices):
         """As the family reports it — never an allegation."""

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from awda.accounts.roles import Can
@@ -127,7 +128,13 @@ def request_search(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         _messages_from(request, error)
     else:
-        messages.success(request, _("Searched again: %(n)s candidates.") % {"n": len(found)})
+        messages.success(
+            request,
+            ngettext(
+                "Searched again: %(n)s candidate.", "Searched again: %(n)s candidates.", len(found)
+            )
+            % {"n": len(found)},
+        )
     return redirect("tracing:request_detail", pk=tracing.pk)
 
 

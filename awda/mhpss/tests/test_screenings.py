@@ -76,7 +76,7 @@ def test_the_api_scores_and_raises_an_alert_for_a_risk(mhpss_worker, household, 
 @pytest.mark.parametrize(
     ("instrument", "answers", "message"),
     [
-        ("who5", [3, 3, 3, 3], "WHO-5 has 5 items; 4 answers were given."),
+        ("who5", [3, 3, 3, 3], "WHO-5 has 5 items. 4 answers were given."),
         ("who5", [3, 3, 6, 3, 3], "Item 3: 6 is outside 0-5."),
         ("k10", [1, 1, None, 1, 1, 1, 1, 1, 1, 1], "Item 3 is missing."),
         ("k10", [0] * 10, "Item 1: 0 is outside 1-5."),

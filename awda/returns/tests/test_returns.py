@@ -429,7 +429,7 @@ def test_capacity_is_a_hard_limit(coordinator):
     with pytest.raises(ValidationError) as error:
         services.movement_add_household(by=coordinator, movement=movement, household=second)
 
-    assert "S-5 (2 people): places left: 1" in str(error.value)
+    assert "S-5 (2 people). 1 place left." in str(error.value)
     assert Passenger.objects.filter(household=second).count() == 0
     second.refresh_from_db()
     assert second.status == Stage.ELIGIBLE
