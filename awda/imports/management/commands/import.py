@@ -47,7 +47,11 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         translation.activate("en")
-        code = self._handle(**options)
+        try:
+            code = self._handle(**options)
+        except BrokenPipeError:  # `awda import FILE --dry-run | head`: the reader went away
+            sys.stderr.close()
+            code = 1
         if code:
             sys.exit(code)
 
