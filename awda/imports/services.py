@@ -9,6 +9,7 @@ imported are skipped, so importing a file again changes nothing.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import hashlib
 import json
 import tempfile
@@ -511,6 +512,38 @@ def batch_rollback(*, by: User | None, batch: ImportBatch) -> ImportBatch:
         current.save()
         audit_record(actor=by, action=Action.DELETE, obj=current, details={"step": "rolled back"})
     return current
+
+
+# A check or commit still "running" after this long was interrupted (the process that ran
+# it stopped): its transaction never committed, so nothing of it was written.
+STALE_TASK = datetime.timedelta(hours=3)
+
+
+def batch_recover(batch: ImportBatch) -> ImportBatch:
+    """A batch whose check or commit stopped (an error, or the process ended under it) is
+    put back where the person can act again: a commit that did not finish leaves the batch
+    checked and ready; a check that did not finish leaves it to be checked again."""
+    if batch.status not in (ImportBatch.Status.CHECKING, ImportBatch.Status.COMMITTING):
+        return batch
+    current = batch.task
+    stopped = current is None or current.status == Task.Status.FAILED
+    if current is not None and current.status == Task.Status.RUNNING and current.started_at:
+        stopped = timezone.now() - current.started_at > STALE_TASK
+    if not stopped:
+        return batch
+    if batch.status == ImportBatch.Status.COMMITTING:
+        status, error = (
+            ImportBatch.Status.CHECKED,
+            _("The import stopped before it ended; nothing was written. Import again."),
+        )
+    else:
+        status, error = (
+            ImportBatch.Status.UNREADABLE,
+            _("The check stopped before it ended; discard this import and upload the file again."),
+        )
+    ImportBatch.objects.filter(pk=batch.pk, status=batch.status).update(status=status, error=error)
+    batch.refresh_from_db()
+    return batch
 
 
 def batch_discard(*, by: User, batch: ImportBatch) -> ImportBatch:

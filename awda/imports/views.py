@@ -112,7 +112,7 @@ def _problem_filter(batch: ImportBatch, request: HttpRequest) -> list[dict[str, 
 @requires(Can.IMPORT_DATA)
 def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = acting_user(request)
-    batch = selectors.batch_get_for_user(user, pk)
+    batch = services.batch_recover(selectors.batch_get_for_user(user, pk))
     audit_record(actor=user, action=Action.VIEW, obj=batch)
     problems = _problem_filter(batch, request)
     page = Paginator(problems, 50).get_page(request.GET.get("page"))
@@ -134,7 +134,7 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires(Can.IMPORT_DATA)
 def batch_progress(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = selectors.batch_get_for_user(acting_user(request), pk)
+    batch = services.batch_recover(selectors.batch_get_for_user(acting_user(request), pk))
     return render(request, "imports/_progress.html", {"batch": batch, "swapped": True})
 
 

@@ -483,3 +483,37 @@ def test_a_kobo_labelled_excel_export_of_the_registration_form_is_read_by_its_la
     household = Household.objects.get(organisation=org_a, members__first_name_ar="هدى")
     assert household.camp_section == section and household.nationality == "SY"
     assert sorted(household.members.values_list("relationship", flat=True)) == ["child", "head"]
+
+
+def test_a_commit_that_stopped_leaves_the_batch_ready_to_import_again(
+    org_a: Any, registrar: User
+) -> None:
+    import datetime
+
+    from django.utils import timezone
+
+    from awda.common.models import Task
+
+    def batch_with(task_status: str, started: datetime.datetime | None) -> ImportBatch:
+        task = Task.objects.create(
+            kind="imports.commit", created_by=registrar, status=task_status, started_at=started
+        )
+        return ImportBatch.objects.create(
+            organisation=org_a,
+            created_by=registrar,
+            file_name="l.csv",
+            file_sha256="0" * 64,
+            status=ImportBatch.Status.COMMITTING,
+            task=task,
+        )
+
+    failed = batch_with(Task.Status.FAILED, timezone.now())
+    interrupted = batch_with(Task.Status.RUNNING, timezone.now() - datetime.timedelta(hours=4))
+    running = batch_with(Task.Status.RUNNING, timezone.now() - datetime.timedelta(minutes=2))
+    client = logged_in(registrar)
+    for batch in (failed, interrupted, running):
+        assert client.get(f"/imports/{batch.pk}/").status_code == 200
+        batch.refresh_from_db()
+    assert failed.status == interrupted.status == ImportBatch.Status.CHECKED
+    assert failed.error and interrupted.error
+    assert running.status == ImportBatch.Status.COMMITTING
