@@ -517,3 +517,28 @@ def test_a_commit_that_stopped_leaves_the_batch_ready_to_import_again(
     assert failed.status == interrupted.status == ImportBatch.Status.CHECKED
     assert failed.error and interrupted.error
     assert running.status == ImportBatch.Status.COMMITTING
+
+
+def test_a_worker_process_knows_the_imports_tasks() -> None:
+    """`awda run_tasks` (AWDA_TASKS=worker) imports nothing but the apps: the check and
+    the commit must be registered by the app itself."""
+    import subprocess
+    import sys
+
+    code = (
+        "import django; django.setup(); from awda.common import tasks; "
+        "print(sorted(k for k in tasks._REGISTRY if k.startswith('imports.')))"
+    )
+    out = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={
+            **__import__("os").environ,
+            "DJANGO_SETTINGS_MODULE": "awda.settings",
+            "SECRET_KEY": "worker-test-throwaway-not-a-secret-0123456789abcdef",
+            "DEBUG": "1",
+        },
+    )
+    assert out.stdout.strip() == "['imports.check', 'imports.commit']"
