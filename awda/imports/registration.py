@@ -702,13 +702,19 @@ class _Check:
         references = [
             i.data["household"]["reference"] for i in items if i.data["household"]["reference"]
         ]
-        imported = ImportedSubmission.objects.filter(submission_id__in=sids)
-        households = Household.objects.filter(reference__in=references)
-        if self.organisation is not None:
-            imported = imported.filter(organisation=self.organisation)
-            households = households.filter(organisation=self.organisation)
-        done = dict(imported.values_list("submission_id", "batch_id"))
-        registered = set(households.values_list("reference", flat=True))
+        done: dict[str, int] = {}
+        registered: set[str] = set()
+        # A few thousand at a time: SQLite takes at most 32,766 parameters a statement.
+        for start in range(0, max(len(sids), len(references)), 5000):
+            imported = ImportedSubmission.objects.filter(
+                submission_id__in=sids[start : start + 5000]
+            )
+            households = Household.objects.filter(reference__in=references[start : start + 5000])
+            if self.organisation is not None:
+                imported = imported.filter(organisation=self.organisation)
+                households = households.filter(organisation=self.organisation)
+            done.update(imported.values_list("submission_id", "batch_id"))
+            registered.update(households.values_list("reference", flat=True))
         for item in items:
             batch = done.get(item.submission_id)
             if batch is not None:

@@ -632,6 +632,12 @@ def households_import(
     return households
 
 
+def _in_chunks(ids: Sequence[int], size: int = 500) -> list[list[int]]:
+    """Ids a few hundred at a time: SQLite takes at most 32,766 parameters a statement."""
+    ids = list(ids)
+    return [ids[start : start + size] for start in range(0, len(ids), size)]
+
+
 def households_unimport(
     *,
     by: User | None,
@@ -642,24 +648,33 @@ def households_unimport(
     """Undo an import: delete the households and people it created, if nothing has been
     done with them since (no edit, no member moved in or out, no case, referral, return
     step or anything else that points at them). Otherwise ValidationError naming them."""
+    ours, theirs = set(person_pks), set(household_pks)
     with transaction.atomic():
-        households = list(Household.objects.select_for_update().filter(pk__in=household_pks))
-        persons = list(Person.objects.select_for_update().filter(pk__in=person_pks))
-        changed = [h.reference for h in households if h.version != 1]
-        changed += [
-            f"{p.household.reference if p.household else ''} #{p.pk}"
-            for p in persons
-            if p.version != 1 or p.household_id not in set(household_pks) or p.merged_into_id
-        ]
-        ours = set(person_pks)
-        moved_in = Membership.objects.filter(household_id__in=household_pks).exclude(
-            person_id__in=ours
-        )
-        ended = Membership.objects.filter(person_id__in=ours, ended_on__isnull=False)
-        changed += [m.household.reference for m in moved_in.select_related("household")]
-        changed += [f"#{m.person_id}" for m in ended]
-        if Person.objects.filter(merged_into_id__in=ours).exists():
-            changed.append(_("another registration was merged into one of its people"))
+        changed: list[str] = []
+        for chunk in _in_chunks(household_pks):
+            rows = Household.objects.select_for_update().filter(pk__in=chunk)
+            changed += [
+                ref for ref, version in rows.values_list("reference", "version") if version != 1
+            ]
+            members = Membership.objects.filter(household_id__in=chunk)
+            changed += [
+                ref
+                for person, ref in members.values_list("person_id", "household__reference")
+                if person not in ours
+            ]
+        for chunk in _in_chunks(person_pks):
+            people = Person.objects.select_for_update().filter(pk__in=chunk)
+            changed += [
+                f"#{pk}"
+                for pk, version, household, merged in people.values_list(
+                    "pk", "version", "household_id", "merged_into_id"
+                )
+                if version != 1 or household not in theirs or merged
+            ]
+            ended = Membership.objects.filter(person_id__in=chunk, ended_on__isnull=False)
+            changed += [f"#{pk}" for pk in ended.values_list("person_id", flat=True)]
+            if Person.objects.filter(merged_into_id__in=chunk).exists():
+                changed.append(_("another registration was merged into one of its people"))
         if changed:
             raise ValidationError(
                 _(
@@ -668,16 +683,24 @@ def households_unimport(
                 )
                 % {"list": ", ".join(sorted(set(changed))[:20])}
             )
-        events = [event_for(Action.DELETE, h, details=details) for h in households]
-        events += [event_for(Action.DELETE, p, details=details) for p in persons]
+        events = [
+            AuditEvent(str(Action.DELETE), "registry.household", str(pk), {}, dict(details))
+            for pk in household_pks
+        ]
+        events += [
+            AuditEvent(str(Action.DELETE), "registry.person", str(pk), {}, dict(details))
+            for pk in person_pks
+        ]
         try:
             with transaction.atomic():
-                NameKey.objects.filter(person_id__in=ours).delete()
-                Membership.objects.filter(person_id__in=ours).delete()
-                CivilDocument.objects.filter(person_id__in=ours).delete()
-                SpecificNeed.objects.filter(person_id__in=ours).delete()
-                Person.objects.filter(pk__in=ours).delete()
-                Household.objects.filter(pk__in=household_pks).delete()
+                for chunk in _in_chunks(person_pks):
+                    NameKey.objects.filter(person_id__in=chunk).delete()
+                    Membership.objects.filter(person_id__in=chunk).delete()
+                    CivilDocument.objects.filter(person_id__in=chunk).delete()
+                    SpecificNeed.objects.filter(person_id__in=chunk).delete()
+                    Person.objects.filter(pk__in=chunk).delete()
+                for chunk in _in_chunks(household_pks):
+                    Household.objects.filter(pk__in=chunk).delete()
         except ProtectedError as exc:
             used = sorted({str(obj._meta.verbose_name) for obj in exc.protected_objects})
             raise ValidationError(
