@@ -10,11 +10,10 @@ and the number of SQL queries per page. Target: 300 ms. Run with `make bench`.
 from __future__ import annotations
 
 import os
-import secrets
 import statistics
-import sys
-import tempfile
 import time
+
+from demo_instance import demo_instance
 
 HOUSEHOLDS = int(os.environ.get("BENCH_DASHBOARD_HOUSEHOLDS", "2000"))
 ROUNDS = int(os.environ.get("BENCH_DASHBOARD_ROUNDS", "30"))
@@ -22,42 +21,12 @@ TARGET_MS = 300
 
 
 def main() -> None:
-    var = tempfile.mkdtemp(prefix="awda-dashboard-bench-")
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "awda.settings",
-            "AWDA_DEMO": "1",
-            "AWDA_VAR_DIR": var,
-            "SECRET_KEY": secrets.token_urlsafe(48),
-            "ALLOWED_HOSTS": "testserver",
-        }
-    )
-    os.environ.pop("DATABASE_URL", None)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    demo_instance("awda-dashboard-bench-", households=HOUSEHOLDS, static=True)
     from django.db import connection, reset_queries
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     from awda.accounts.models import User
-    from awda.demo.generate import load_demo
-    from awda.places.services import load_built_in
-    from awda.registry.models import Household, Person
-    from awda.returns.services import centres_load
-
-    call_command("migrate", verbosity=0)
-    call_command("collectstatic", "--noinput", verbosity=0)
-    load_built_in()
-    centres_load()
-    started = time.perf_counter()
-    load_demo(households=HOUSEHOLDS, password=secrets.token_urlsafe(16))
-    print(
-        f"demo programme: {Household.objects.count():,} households, "
-        f"{Person.objects.count():,} people, loaded in {time.perf_counter() - started:.1f} s",
-        file=sys.stderr,
-    )
 
     worst = 0.0
     for username, label, query in (

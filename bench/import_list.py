@@ -13,11 +13,11 @@ from __future__ import annotations
 import os
 import random
 import resource
-import secrets
 import sys
-import tempfile
 import time
 from pathlib import Path
+
+from demo_instance import demo_instance
 
 ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "50000"))
 HOUSEHOLDS = int(os.environ.get("BENCH_IMPORT_REGISTRY", "2000"))
@@ -99,33 +99,14 @@ def write_list(path: Path, rows: int, seed: int = 7, prefix: str = "BENCH") -> i
 
 
 def main() -> None:
-    var = tempfile.mkdtemp(prefix="awda-import-bench-")
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "awda.settings",
-            "AWDA_DEMO": "1",
-            "AWDA_VAR_DIR": var,
-            "SECRET_KEY": secrets.token_urlsafe(48),
-            "ALLOWED_HOSTS": "testserver",
-        }
-    )
-    os.environ.pop("DATABASE_URL", None)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    var = demo_instance("awda-import-bench-", households=HOUSEHOLDS)
     from django.db import transaction
 
     from awda.accounts.models import User
-    from awda.demo.generate import load_demo
     from awda.imports import services
     from awda.imports.models import ImportBatch
-    from awda.places.services import load_built_in
     from awda.registry.models import Person
 
-    call_command("migrate", verbosity=0)
-    load_built_in()
-    load_demo(households=HOUSEHOLDS, password=secrets.token_urlsafe(16))
     user = User.objects.get(username="registrar.a")
     path = Path(var) / "list.xlsx"
     started = time.perf_counter()

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import os
 import resource
-import secrets
 import statistics
-import sys
-import tempfile
 import time
+
+from demo_instance import demo_instance
 
 HOUSEHOLDS = int(os.environ.get("BENCH_RETURNS_HOUSEHOLDS", "2000"))
 FAMILIES = int(os.environ.get("BENCH_MANIFEST_FAMILIES", "250"))
@@ -34,42 +33,14 @@ def _timed(label: str, fetch, rounds: int) -> None:  # type: ignore[no-untyped-d
 
 
 def main() -> None:
-    var = tempfile.mkdtemp(prefix="awda-returns-bench-")
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "awda.settings",
-            "AWDA_DEMO": "1",
-            "AWDA_VAR_DIR": var,
-            "SECRET_KEY": secrets.token_urlsafe(48),
-            "ALLOWED_HOSTS": "testserver",
-        }
-    )
-    os.environ.pop("DATABASE_URL", None)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    demo_instance("awda-returns-bench-", households=HOUSEHOLDS, static=True)
     from django.test import Client
 
     from awda.accounts.models import User
-    from awda.demo.generate import load_demo
-    from awda.places.services import load_built_in
     from awda.registry.models import Household
     from awda.returns.manifest import manifest_pdf, manifest_xlsx
     from awda.returns.models import Movement, Passenger, Pathway
-    from awda.returns.services import centres_load
 
-    call_command("migrate", verbosity=0)
-    call_command("collectstatic", "--noinput", verbosity=0)
-    load_built_in()
-    centres_load()
-    started = time.perf_counter()
-    load_demo(households=HOUSEHOLDS, password=secrets.token_urlsafe(16))
-    print(
-        f"demo programme with its returns: {HOUSEHOLDS:,} households in "
-        f"{time.perf_counter() - started:.1f} s",
-        file=sys.stderr,
-    )
     user = User.objects.get(username="returns.a")
     client = Client()
     client.force_login(user)
