@@ -28,6 +28,7 @@ from awda.cases.models import Referral
 from awda.cases.services import referral_accept, referral_create, referral_decline
 from awda.common.models import Task
 from awda.common.tasks import task_run
+from awda.consent.services import is_child
 from awda.demo import names
 from awda.demo.imports import load_imports
 from awda.demo.returns import load_returns
@@ -976,7 +977,12 @@ def _referrals(
     orgs: dict[str, Organisation],
     rng: random.Random,
 ) -> None:
-    """About twenty org-a households referred to org-b: most answered, one declined."""
+    """About twenty org-a households referred to org-b: most answered, one declined. A
+    household headed by a child is left out: its referral needs a caregiver's consent
+    and the child's assent recorded first, which the demo does not invent."""
+    candidates = [
+        h for h in candidates if not any(is_child(m) for m in h.members.filter(relationship="head"))
+    ]
     count = min(20, len(candidates) // 2)
     sender, receiver = users["caseworker.a"], users["caseworker.b"]
     chosen = sorted(rng.sample(candidates, count), key=lambda h: h.pk)
