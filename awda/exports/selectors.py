@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from awda.accounts.models import Organisation
 from awda.consent.models import Consent, Purpose
+from awda.registry import validation
 from awda.registry.models import CivilDocument, Person, SpecificNeed
 
 CHUNK_SIZE = 2000
@@ -49,14 +50,8 @@ _PERSON_FIELDS = (
     "household__nationality",
     "household__registered_on",
     "relationship",
-    "first_name_ar",
-    "father_name_ar",
-    "grandfather_name_ar",
-    "family_name_ar",
-    "first_name_lat",
-    "father_name_lat",
-    "grandfather_name_lat",
-    "family_name_lat",
+    *validation.ARABIC_FIELDS,
+    *validation.LATIN_FIELDS,
     "sex",
     "date_of_birth",
     "dob_precision",

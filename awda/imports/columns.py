@@ -20,6 +20,8 @@ Values, as written by the export and read by the import:
 
 from __future__ import annotations
 
+from awda.registry.validation import ARABIC_FIELDS, LATIN_FIELDS
+
 HOUSEHOLD_COLUMNS = (
     "household_reference",
     "camp",
@@ -33,14 +35,9 @@ HOUSEHOLD_COLUMNS = (
 )
 PERSON_COLUMNS = (
     "relationship",
-    "first_name_ar",
-    "father_name_ar",
-    "grandfather_name_ar",
-    "family_name_ar",
-    "first_name_lat",
-    "father_name_lat",
-    "grandfather_name_lat",
-    "family_name_lat",
+    # first, father's, grandfather's and family name, in Arabic, then in Latin letters
+    *ARABIC_FIELDS,
+    *LATIN_FIELDS,
     "sex",
     "date_of_birth",
     "dob_precision",

@@ -85,8 +85,7 @@ def _require(by: User, batch: ImportBatch | None = None) -> None:
 
 
 def kind_for(source: Source, code: str = "") -> ImportKind:
-    with contextlib.suppress(ImportError):
-        import awda.collect.kinds  # noqa: F401 (registers the offline forms' kinds)
+    # The offline forms' kinds register themselves when the collect app is ready.
     if code:
         if code not in KINDS:
             raise ValidationError(_("Unknown kind of import: %(k)s") % {"k": code})
@@ -501,8 +500,6 @@ def batch_rollback(*, by: User | None, batch: ImportBatch) -> ImportBatch:
         current = ImportBatch.objects.select_for_update().get(pk=batch.pk)
         if current.status != ImportBatch.Status.COMMITTED:
             raise ValidationError(_("Only an import that was committed can be undone."))
-        with contextlib.suppress(ImportError):
-            import awda.collect.kinds  # noqa: F401
         KINDS[current.kind or "registration"].rollback(current.created, by=by)
         ImportedSubmission.objects.filter(batch=current).delete()
         current.status = ImportBatch.Status.ROLLED_BACK
